@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Data.Configurations;
+using Switchboard.Features.Accounts;
+using Switchboard.Features.Analytics;
+using Switchboard.Features.Conversations;
+using Switchboard.Features.Escalation;
+using Switchboard.Features.Knowledge;
+using Switchboard.Features.Organizations;
+using Switchboard.Tenancy;
+
+namespace Switchboard.Data;
+
+/// <summary>
+/// The one model of Switchboard. A thin subclass per provider owns its migrations. Query filters
+/// are the application wall: they mirror the seed's row-level-security rules on every provider.
+/// </summary>
+public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal principal)
+    : IdentityUserContext<AppUser, Guid>(options)
+{
+    public CurrentPrincipal Principal { get; } = principal;
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<OrganizationMember> OrganizationMembers => Set<OrganizationMember>();
+    public DbSet<ChatbotSession> Sessions => Set<ChatbotSession>();
+    public DbSet<ConversationMessage> Messages => Set<ConversationMessage>();
+    public DbSet<KnowledgeArticle> Knowledge => Set<KnowledgeArticle>();
+    public DbSet<AgentAnalytics> AgentAnalytics => Set<AgentAnalytics>();
+    public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
+
+    protected abstract ProviderSql Sql { get; }
+
+    // Query filters read these per query, so one context instance always answers for its principal.
+    private bool IsSystem => Principal.IsSystem;
+    private Guid? UserId => Principal.UserId;
+    private string? SessionToken => Principal.SessionToken;
+    private List<Guid> MemberOrgs => Principal.OrganizationsWithRole(OrgRoles.Member);
+    private List<Guid> AgentOrgs => Principal.OrganizationsWithRole(OrgRoles.Agent);
+    private List<Guid> AdminOrgs => Principal.OrganizationsWithRole(OrgRoles.Admin);
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder) =>
+        optionsBuilder.UseSnakeCaseNamingConvention();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        new IdentityConfiguration(Sql).Apply(builder);
+        builder.ApplyConfiguration(new OrganizationConfiguration(Sql));
+        builder.ApplyConfiguration(new OrganizationMemberConfiguration(Sql));
+        builder.ApplyConfiguration(new ChatbotSessionConfiguration(Sql));
+        builder.ApplyConfiguration(new ConversationMessageConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeArticleConfiguration(Sql));
+        builder.ApplyConfiguration(new AgentAnalyticsConfiguration(Sql));
+        builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
+
+        // The seed's RLS rules, restated for the application wall (see docs/security.md).
+        builder.Entity<ChatbotSession>().HasQueryFilter(s =>
+            IsSystem
+            || (UserId != null && s.UserId == UserId)
+            || (SessionToken != null && s.SessionToken == SessionToken)
+            || AgentOrgs.Contains(s.OrganizationId));
+        builder.Entity<ConversationMessage>().HasQueryFilter(m =>
+            IsSystem
+            || (UserId != null && m.Session!.UserId == UserId)
+            || (SessionToken != null && m.Session!.SessionToken == SessionToken)
+            || AgentOrgs.Contains(m.Session!.OrganizationId));
+        builder.Entity<KnowledgeArticle>().HasQueryFilter(k =>
+            IsSystem || k.OrganizationId == null || MemberOrgs.Contains(k.OrganizationId.Value));
+        builder.Entity<AgentAnalytics>().HasQueryFilter(a =>
+            IsSystem
+            || (UserId != null && a.AgentId == UserId)
+            || (a.OrganizationId != null && AdminOrgs.Contains(a.OrganizationId.Value)));
+        builder.Entity<EscalationRule>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State == EntityState.Modified && entry.Metadata.FindProperty("UpdatedAt") is { } updatedAt)
+            {
+                entry.Property(updatedAt.Name).CurrentValue = now;
+            }
+        }
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+}

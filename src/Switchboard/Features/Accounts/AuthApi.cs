@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Data;
+using Switchboard.Tenancy;
+
+namespace Switchboard.Features.Accounts;
+
+public sealed record TokenRequest(string? Email, string? Password);
+
+public sealed record MeResponse(Guid UserId, string? Email, string DisplayName, bool IsPlatformAdmin, List<MyOrganization> Organizations);
+
+public sealed record MyOrganization(Guid Id, string Name, string Slug, string Role);
+
+public static class AuthApi
+{
+    public static IEndpointRouteBuilder MapAuthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().WithTags("Auth")
+            .WithSummary("Exchange email and password for a bearer token (tokenType, accessToken, expiresIn, refreshToken).");
+
+        app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth");
+
+        // Cookie sign-in for the console: a plain form post, so it works without JavaScript.
+        app.MapPost("/account/login", CookieLogin).AllowAnonymous().WithTags("Auth").DisableAntiforgery().ExcludeFromDescription();
+        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn) =>
+        {
+            await signIn.SignOutAsync();
+            return TypedResults.LocalRedirect("/account/login");
+        }).ExcludeFromDescription();
+        return app;
+    }
+
+    private static async Task<Results<EmptyHttpResult, ValidationProblem, ProblemHttpResult>> IssueToken(
+        TokenRequest request, UserManager<AppUser> users, SignInManager<AppUser> signIn)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (string.IsNullOrWhiteSpace(request.Email)) errors["email"] = ["The email is required."];
+        if (string.IsNullOrEmpty(request.Password)) errors["password"] = ["The password is required."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var (result, detail) = await CheckPasswordAsync(request.Email!, request.Password!, users, signIn);
+        if (result is null)
+        {
+            return TypedResults.Problem(detail, statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in failed");
+        }
+        signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
+        await signIn.SignInAsync(result, isPersistent: false);
+        return TypedResults.Empty; // the bearer handler has written the token response
+    }
+
+    private static async Task<IResult> CookieLogin(
+        [FromForm] string? email, [FromForm] string? password, [FromForm] string? returnUrl,
+        UserManager<AppUser> users, SignInManager<AppUser> signIn)
+    {
+        var (user, detail) = await CheckPasswordAsync(email ?? "", password ?? "", users, signIn);
+        if (user is null)
+        {
+            return Results.LocalRedirect("/account/login?error=" + Uri.EscapeDataString(detail));
+        }
+        await signIn.SignInAsync(user, isPersistent: true);
+        var target = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
+            ? returnUrl : "/console";
+        return Results.LocalRedirect(target);
+    }
+
+    private static async Task<(AppUser? User, string Detail)> CheckPasswordAsync(
+        string email, string password, UserManager<AppUser> users, SignInManager<AppUser> signIn)
+    {
+        const string wrong = "The email or password is wrong.";
+        var user = await users.FindByEmailAsync(email);
+        if (user is null) return (null, wrong);
+        var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        if (check.IsLockedOut)
+        {
+            return (null, $"This account is locked after too many failed attempts; try again after {user.LockoutEnd:u} or ask an admin to reset the password.");
+        }
+        return check.Succeeded ? (user, "") : (null, wrong);
+    }
+
+    private static async Task<Ok<MeResponse>> Me(CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        var userId = principal.UserId!.Value;
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, ct);
+        var orgs = await db.OrganizationMembers.AsNoTracking()
+            .Where(m => m.UserId == userId)
+            .OrderBy(m => m.Organization!.Name)
+            .Select(m => new MyOrganization(m.OrganizationId, m.Organization!.Name, m.Organization.Slug, m.Role))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new MeResponse(userId, user.Email, user.DisplayName, user.IsPlatformAdmin, orgs));
+    }
+}

@@ -1,0 +1,93 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Data;
+using Switchboard.Tenancy;
+
+namespace Switchboard.Features.Conversations;
+
+public sealed record StartMySessionRequest(Guid? OrganizationId);
+
+public sealed record UpdateMySessionRequest(string? Status);
+
+public sealed record PostMyMessageRequest(string? Content, string? MessageType, string? ClientMessageId);
+
+/// <summary>
+/// A signed-in customer's own sessions (seed: "users can manage their own sessions" and "view their
+/// own conversation history"). Every query names the user, whatever else the caller may see.
+/// </summary>
+public static class CustomerSessionsApi
+{
+    public static IEndpointRouteBuilder MapCustomerSessionsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/me/sessions").WithTags("My sessions").RequireAuthorization();
+        group.MapPost("/", Start);
+        group.MapGet("/", List);
+        group.MapGet("/{sessionId:guid}", Get);
+        group.MapPatch("/{sessionId:guid}", Update);
+        group.MapGet("/{sessionId:guid}/messages", Messages);
+        group.MapPost("/{sessionId:guid}/messages", Post);
+        return app;
+    }
+
+    private static async Task<Results<Created<SessionResponse>, ValidationProblem, ProblemHttpResult>> Start(
+        StartMySessionRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        if (request.OrganizationId is not { } orgId) return Problems.Invalid("organizationId", "organizationId is required.");
+        if (!await db.OrganizationExistsAsync(orgId, ct)) return Problems.NotFound("organizationId", $"Organization {orgId} does not exist.");
+        var session = new ChatbotSession { OrganizationId = orgId, UserId = principal.UserId, SessionToken = ChatbotSession.NewToken() };
+        db.Sessions.Add(session);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/me/sessions/{session.Id}", SessionResponse.From(session));
+    }
+
+    private static async Task<Ok<List<SessionResponse>>> List(CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        var sessions = await Mine(db, principal).OrderByDescending(s => s.CreatedAt).Take(200).ToListAsync(ct);
+        return TypedResults.Ok(sessions.Select(SessionResponse.From).ToList());
+    }
+
+    private static async Task<Results<Ok<SessionResponse>, ProblemHttpResult>> Get(Guid sessionId, CurrentPrincipal principal, AppDbContext db, CancellationToken ct) =>
+        await Mine(db, principal).SingleOrDefaultAsync(s => s.Id == sessionId, ct) is { } session
+            ? TypedResults.Ok(SessionResponse.From(session))
+            : SessionNotFound(sessionId);
+
+    private static async Task<Results<Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Update(
+        Guid sessionId, UpdateMySessionRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        if (request.Status is null || !SessionStatus.All.Contains(request.Status))
+        {
+            return Problems.Invalid("status", $"status must be one of {string.Join(", ", SessionStatus.All)}.");
+        }
+        var session = await Mine(db, principal).SingleOrDefaultAsync(s => s.Id == sessionId, ct);
+        if (session is null) return SessionNotFound(sessionId);
+        session.Status = request.Status;
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(SessionResponse.From(session));
+    }
+
+    private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult>> Messages(
+        Guid sessionId, long? after, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        if (!await Mine(db, principal).AnyAsync(s => s.Id == sessionId, ct)) return SessionNotFound(sessionId);
+        return TypedResults.Ok(await MessageLog.ListAsync(db, sessionId, after ?? 0, ct));
+    }
+
+    private static async Task<Results<Created<PostedMessage>, Ok<PostedMessage>, ValidationProblem, ProblemHttpResult>> Post(
+        Guid sessionId, PostMyMessageRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    {
+        var errors = MessageLog.Validate(request.Content, request.ClientMessageId);
+        var type = request.MessageType ?? MessageTypes.User;
+        if (!MessageTypes.All.Contains(type)) errors["messageType"] = [$"messageType must be one of {string.Join(", ", MessageTypes.All)}."];
+        else if (type != MessageTypes.User) errors["messageType"] = ["Customers post 'user' messages; 'ai', 'agent' and 'system' messages come from Switchboard and agents."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        if (!await Mine(db, principal).AnyAsync(s => s.Id == sessionId, ct)) return SessionNotFound(sessionId);
+        var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.User, request.Content!, request.ClientMessageId, null, ct);
+        return posted.Duplicate ? TypedResults.Ok(posted) : TypedResults.Created($"/api/me/sessions/{sessionId}/messages", posted);
+    }
+
+    // Own sessions only: agents see more through RLS and the query filter, but not here.
+    private static IQueryable<ChatbotSession> Mine(AppDbContext db, CurrentPrincipal principal) =>
+        db.Sessions.Where(s => s.UserId == principal.UserId);
+
+    private static ProblemHttpResult SessionNotFound(Guid id) => Problems.NotFound("sessionId", $"You have no session {id}.");
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Data;
+using Switchboard.Features.Organizations;
+using Switchboard.Tenancy;
+
+namespace Switchboard.Features.Escalation;
+
+public sealed record EscalationRuleRequest(string? RuleName, List<string>? TriggerKeywords, JsonElement? TriggerConditions,
+    JsonElement? AgentAssignmentLogic, int? PriorityLevel, bool? IsActive);
+
+public sealed record EscalationRuleResponse(Guid Id, Guid OrganizationId, string RuleName, List<string> TriggerKeywords,
+    JsonElement TriggerConditions, JsonElement AgentAssignmentLogic, int PriorityLevel, bool IsActive, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static EscalationRuleResponse From(EscalationRule r) => new(r.Id, r.OrganizationId, r.RuleName, r.TriggerKeywords ?? [],
+        Parse(r.TriggerConditions), Parse(r.AgentAssignmentLogic), r.PriorityLevel ?? 1, r.IsActive ?? false, r.CreatedAt, r.UpdatedAt);
+
+    private static JsonElement Parse(string? json) => JsonDocument.Parse(json ?? "{}").RootElement.Clone();
+}
+
+/// <summary>Escalation rules: only organization admins manage them (seed).</summary>
+public static class EscalationRulesApi
+{
+    public static IEndpointRouteBuilder MapEscalationRulesApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/orgs/{orgId}/escalation-rules").WithTags("Escalation rules").RequireOrgRole(OrgRoles.Admin);
+        group.MapGet("/", List);
+        group.MapGet("/{ruleId:guid}", Get);
+        group.MapPost("/", Create);
+        group.MapPut("/{ruleId:guid}", Update);
+        group.MapDelete("/{ruleId:guid}", Delete);
+        return app;
+    }
+
+    private static async Task<Ok<List<EscalationRuleResponse>>> List(HttpContext http, AppDbContext db, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        var rules = await db.EscalationRules.AsNoTracking().Where(r => r.OrganizationId == orgId)
+            .OrderByDescending(r => r.PriorityLevel).ThenBy(r => r.RuleName).ToListAsync(ct);
+        return TypedResults.Ok(rules.Select(EscalationRuleResponse.From).ToList());
+    }
+
+    private static async Task<Results<Ok<EscalationRuleResponse>, ProblemHttpResult>> Get(HttpContext http, Guid ruleId, AppDbContext db, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        return await db.EscalationRules.AsNoTracking().SingleOrDefaultAsync(r => r.Id == ruleId && r.OrganizationId == orgId, ct) is { } rule
+            ? TypedResults.Ok(EscalationRuleResponse.From(rule))
+            : RuleNotFound(ruleId);
+    }
+
+    private static async Task<Results<Created<EscalationRuleResponse>, ValidationProblem>> Create(
+        HttpContext http, EscalationRuleRequest request, AppDbContext db, CancellationToken ct)
+    {
+        var errors = Validate(request, creating: true);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var rule = new EscalationRule { OrganizationId = http.OrgId(), RuleName = request.RuleName!.Trim() };
+        Apply(rule, request);
+        db.EscalationRules.Add(rule);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/orgs/{rule.OrganizationId}/escalation-rules/{rule.Id}", EscalationRuleResponse.From(rule));
+    }
+
+    private static async Task<Results<Ok<EscalationRuleResponse>, ValidationProblem, ProblemHttpResult>> Update(
+        HttpContext http, Guid ruleId, EscalationRuleRequest request, AppDbContext db, CancellationToken ct)
+    {
+        var errors = Validate(request, creating: false);
+        if (errors.Count > 0) return Problems.Invalid(errors);
+        var orgId = http.OrgId();
+        var rule = await db.EscalationRules.SingleOrDefaultAsync(r => r.Id == ruleId && r.OrganizationId == orgId, ct);
+        if (rule is null) return RuleNotFound(ruleId);
+        if (request.RuleName is not null) rule.RuleName = request.RuleName.Trim();
+        Apply(rule, request);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(EscalationRuleResponse.From(rule));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, Guid ruleId, AppDbContext db, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        return await db.EscalationRules.Where(r => r.Id == ruleId && r.OrganizationId == orgId).ExecuteDeleteAsync(ct) > 0
+            ? TypedResults.NoContent()
+            : RuleNotFound(ruleId);
+    }
+
+    private static void Apply(EscalationRule rule, EscalationRuleRequest request)
+    {
+        if (request.TriggerKeywords is not null) rule.TriggerKeywords = [.. request.TriggerKeywords.Select(k => k.Trim()).Distinct(StringComparer.OrdinalIgnoreCase)];
+        if (request.TriggerConditions is { ValueKind: JsonValueKind.Object } conditions) rule.TriggerConditions = conditions.GetRawText();
+        if (request.AgentAssignmentLogic is { ValueKind: JsonValueKind.Object } logic) rule.AgentAssignmentLogic = logic.GetRawText();
+        if (request.PriorityLevel is not null) rule.PriorityLevel = request.PriorityLevel;
+        if (request.IsActive is not null) rule.IsActive = request.IsActive;
+    }
+
+    private static Dictionary<string, string[]> Validate(EscalationRuleRequest r, bool creating)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if ((creating || r.RuleName is not null) && string.IsNullOrWhiteSpace(r.RuleName)) errors["ruleName"] = ["ruleName is required."];
+        else if (r.RuleName is { Length: > 200 }) errors["ruleName"] = ["ruleName is longer than 200 characters."];
+        if (r.PriorityLevel is < 1 or > 5) errors["priorityLevel"] = ["priorityLevel must be between 1 and 5 (5 is evaluated first)."];
+        if (r.TriggerKeywords?.Any(k => string.IsNullOrWhiteSpace(k) || k.Length > 100) == true) errors["triggerKeywords"] = ["Keywords must be 1-100 characters."];
+        if (r.TriggerConditions is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null }) errors["triggerConditions"] = ["triggerConditions must be a JSON object."];
+        if (r.AgentAssignmentLogic is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null }) errors["agentAssignmentLogic"] = ["agentAssignmentLogic must be a JSON object."];
+        return errors;
+    }
+
+    private static ProblemHttpResult RuleNotFound(Guid id) => Problems.NotFound("ruleId", $"Escalation rule {id} does not exist in this organization.");
+}

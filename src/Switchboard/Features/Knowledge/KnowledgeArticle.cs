@@ -1,0 +1,24 @@
+namespace Switchboard.Features.Knowledge;
+
+/// <summary>A knowledge-base article (seed table ai_knowledge_base). OrganizationId null means global knowledge.</summary>
+public sealed class KnowledgeArticle
+{
+    public Guid Id { get; set; } = Guid.CreateVersion7();
+    public Guid? OrganizationId { get; set; }
+    public required string Title { get; set; }
+    public required string Content { get; set; }
+    public string Category { get; set; } = "general";
+    public List<string>? Tags { get; set; } = [];
+
+    /// <summary>Seed's VECTOR(1536): real[] on PostgreSQL, BLOB on SQLite (pgvector is not packaged for our machines).</summary>
+    public float[]? Embeddings { get; set; }
+
+    /// <summary>Name of the model that produced <see cref="Embeddings"/>, so a model change can re-embed.</summary>
+    public string? EmbeddingModel { get; set; }
+
+    public decimal? EffectivenessScore { get; set; } = 0;
+    public int? UsageCount { get; set; } = 0;
+    public bool? IsActive { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
+    public DateTimeOffset UpdatedAt { get; set; } = DateTimeOffset.UtcNow;
+}

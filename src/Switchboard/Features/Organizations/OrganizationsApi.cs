@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Switchboard.Data;
+using Switchboard.Tenancy;
+
+namespace Switchboard.Features.Organizations;
+
+public sealed record OrganizationResponse(Guid Id, string Name, string Slug, string WidgetKey, List<string> AllowedOrigins, string TimeZone);
+
+public sealed record UpdateOrganizationRequest(string? Name, List<string>? AllowedOrigins, string? TimeZone);
+
+/// <summary>An organization's own settings. The identity secret is never returned.</summary>
+public static class OrganizationsApi
+{
+    public static IEndpointRouteBuilder MapOrganizationsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGroup("/api/orgs/{orgId}").WithTags("Organizations").RequireOrgRole(OrgRoles.Member).MapGet("/", Get);
+        app.MapGroup("/api/orgs/{orgId}").WithTags("Organizations").RequireOrgRole(OrgRoles.Admin).MapPatch("/", Update);
+        return app;
+    }
+
+    private static async Task<Ok<OrganizationResponse>> Get(HttpContext http, AppDbContext db, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == orgId, ct);
+        return TypedResults.Ok(From(org));
+    }
+
+    private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem>> Update(
+        HttpContext http, UpdateOrganizationRequest request, AppDbContext db, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (request.Name is not null && (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)) errors["name"] = ["The name must be 1-200 characters."];
+        if (request.TimeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(request.TimeZone, out _)) errors["timeZone"] = [$"'{request.TimeZone}' is not a known IANA time zone (e.g. Europe/Berlin)."];
+        if (request.AllowedOrigins?.FirstOrDefault(o => !IsOrigin(o)) is { } bad) errors["allowedOrigins"] = [$"'{bad}' is not an origin like https://www.example.com (scheme, host, optional port, no path)."];
+        if (errors.Count > 0) return Problems.Invalid(errors);
+
+        var orgId = http.OrgId();
+        var org = await db.Organizations.SingleAsync(o => o.Id == orgId, ct);
+        if (request.Name is not null) org.Name = request.Name.Trim();
+        if (request.TimeZone is not null) org.TimeZone = request.TimeZone;
+        if (request.AllowedOrigins is not null) org.AllowedOrigins = [.. request.AllowedOrigins.Select(o => o.TrimEnd('/')).Distinct()];
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(From(org));
+    }
+
+    private static bool IsOrigin(string value) =>
+        Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query);
+
+    private static OrganizationResponse From(Organization o) => new(o.Id, o.Name, o.Slug, o.WidgetKey, o.AllowedOrigins, o.TimeZone);
+}

@@ -1,0 +1,23 @@
+using Switchboard;
+using Switchboard.Cli;
+
+if (SwitchboardCli.IsCommand(args))
+{
+    return await SwitchboardCli.RunAsync(args);
+}
+
+var builder = WebApplication.CreateBuilder(SwitchboardCli.ServeArgs(args));
+builder.AddSwitchboardServices();
+builder.Services.AddHostedService<Switchboard.Data.DatabaseStartup>();
+
+var app = builder.Build();
+app.UseSwitchboardPipeline();
+app.MapSwitchboardEndpoints();
+await app.RunAsync();
+return 0;
+
+namespace Switchboard
+{
+    /// <summary>Entry point marker for WebApplicationFactory in tests.</summary>
+    public partial class Program;
+}
