@@ -1,0 +1,84 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Data;
+
+namespace Switchboard.Tests.Infrastructure;
+
+/// <summary>
+/// The real server in-process on a real database. Subclasses pick the provider; everything else
+/// (migrations at start-up, authentication, both walls) is what production runs.
+/// </summary>
+public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    private readonly string _keys = Directory.CreateTempSubdirectory("switchboard-keys-").FullName;
+    private Dictionary<string, string?> _settings = [];
+
+    public abstract string ProviderName { get; }
+
+    /// <summary>Configuration for the database: provider and connection strings.</summary>
+    protected abstract Task<Dictionary<string, string?>> DatabaseSettingsAsync();
+
+    public async ValueTask InitializeAsync()
+    {
+        _settings = await DatabaseSettingsAsync();
+        _settings["Database:SeedDemoData"] = "false";
+        _settings["DataProtection:KeysPath"] = _keys;
+        _ = Server; // starts the host: migrations run in DatabaseStartup
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        // UseSetting is visible while Program registers services, unlike ConfigureAppConfiguration.
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public AppDbContext SystemContext() => Services.GetRequiredService<SystemDb>().CreateContext();
+
+    /// <summary>A client signed in with a bearer token from POST /api/auth/token.</summary>
+    public async Task<HttpClient> ClientForAsync(string email, string password)
+    {
+        var client = CreateClient();
+        var response = await client.PostAsJsonAsync("/api/auth/token", new { email, password });
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token!.AccessToken);
+        return client;
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        try { Directory.Delete(_keys, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed record TokenResponse(string AccessToken);
+}
+
+/// <summary>SQLite in a temporary file, as `dotnet run` uses it.</summary>
+public sealed class SqliteFactory : SwitchboardFactory
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("switchboard-sqlite-").FullName;
+
+    public override string ProviderName => "Sqlite";
+
+    protected override Task<Dictionary<string, string?>> DatabaseSettingsAsync() => Task.FromResult(new Dictionary<string, string?>
+    {
+        ["Database:Provider"] = "Sqlite",
+        ["ConnectionStrings:Switchboard"] = $"Data Source={Path.Combine(_directory, "switchboard.db")}",
+    });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+    }
+}
