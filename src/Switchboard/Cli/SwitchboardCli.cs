@@ -22,16 +22,26 @@ public static class SwitchboardCli
 
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("Switchboard: self-hosted AI customer-support chat. Without a command it serves on http://127.0.0.1:5080.");
+        var root = new RootCommand("Switchboard: self-hosted AI customer-support chat. Without a command it serves on http://127.0.0.1:5080.")
+        {
+            // Configuration may follow a command, as for the server: `migrate --Database:Provider=Postgres`.
+            TreatUnmatchedTokensAsErrors = false,
+        };
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(UsersCommand());
+        AllowConfiguration(root);
         try
         {
-            return await root.Parse(args).InvokeAsync();
+            return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (InvalidOperationException e)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            await Console.Error.WriteLineAsync($"error: the database refused: {e.Message}. Check ConnectionStrings and run `migrate`.");
             return 1;
         }
     }
@@ -39,9 +49,9 @@ public static class SwitchboardCli
     private static Command MigrateCommand()
     {
         var command = new Command("migrate", "Apply database migrations to the configured database (and, on PostgreSQL, provision the request-path role).");
-        command.SetAction(async (_, ct) =>
+        command.SetAction(async (r, ct) =>
         {
-            await using var host = BuildHost();
+            await using var host = BuildHost(r);
             await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
             Console.WriteLine("Database is up to date.");
             return 0;
@@ -64,7 +74,7 @@ public static class SwitchboardCli
         var create = new Command("create", "Create an account, optionally as a member of an organization.") { email, password, name, org, role, platformAdmin };
         create.SetAction(async (r, ct) =>
         {
-            await using var host = BuildHost();
+            await using var host = await BuildMigratedHostAsync(r, ct);
             await using var scope = host.Services.CreateAsyncScope();
             var manager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
             var db = scope.ServiceProvider.GetRequiredService<SystemDb>().CreateContext();
@@ -94,7 +104,7 @@ public static class SwitchboardCli
         var setPassword = new Command("set-password", "Set a new password and lift any lockout.") { email, password };
         setPassword.SetAction(async (r, ct) =>
         {
-            await using var host = BuildHost();
+            await using var host = await BuildMigratedHostAsync(r, ct);
             await using var scope = host.Services.CreateAsyncScope();
             var manager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
             var user = await manager.FindByEmailAsync(r.GetValue(email)!)
@@ -114,9 +124,9 @@ public static class SwitchboardCli
         });
 
         var list = new Command("list", "List accounts and their organizations.");
-        list.SetAction(async (_, ct) =>
+        list.SetAction(async (r, ct) =>
         {
-            await using var host = BuildHost();
+            await using var host = await BuildMigratedHostAsync(r, ct);
             await using var db = host.Services.GetRequiredService<SystemDb>().CreateContext();
             var rows = await db.Users.AsNoTracking().OrderBy(u => u.Email)
                 .Select(u => new { u.Email, u.IsPlatformAdmin, Orgs = db.OrganizationMembers.Where(m => m.UserId == u.Id).Select(m => m.Organization!.Slug + ":" + m.Role).ToList() })
@@ -134,13 +144,31 @@ public static class SwitchboardCli
         return users;
     }
 
-    // The CLI shares the server's configuration and services but never listens.
-    private static WebApplication BuildHost()
+    private static void AllowConfiguration(Command command)
     {
-        var builder = WebApplication.CreateBuilder();
+        command.TreatUnmatchedTokensAsErrors = false;
+        foreach (var sub in command.Subcommands) AllowConfiguration(sub);
+    }
+
+    // The CLI shares the server's configuration and services but never listens.
+    private static WebApplication BuildHost(ParseResult parsed)
+    {
+        var builder = WebApplication.CreateBuilder([.. parsed.UnmatchedTokens]);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.Logging.AddFilter("Switchboard", LogLevel.Information);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
         builder.AddSwitchboardServices();
         return builder.Build();
+    }
+
+    // Account commands work on a brand-new database too, as `serve` would.
+    private static async Task<WebApplication> BuildMigratedHostAsync(ParseResult parsed, CancellationToken ct)
+    {
+        var host = BuildHost(parsed);
+        if (host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
+        {
+            await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
+        }
+        return host;
     }
 }
