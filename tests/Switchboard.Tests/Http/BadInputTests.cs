@@ -132,14 +132,8 @@ public abstract class BadInputTests<TFactory>(WorldFixture<TFactory> fixture) : 
             && errors.EnumerateObject().Any(e => string.Equals(e.Name, field, StringComparison.OrdinalIgnoreCase)))
         || (problem.TryGetProperty("field", out var f) && string.Equals(f.GetString(), field, StringComparison.OrdinalIgnoreCase));
 
-    private string Resolve(string text) => text
-        .Replace("{orgA}", World.OrgA.Id.ToString(), StringComparison.Ordinal)
-        .Replace("{orgAKey}", World.OrgA.WidgetKey, StringComparison.Ordinal)
-        .Replace("{anonToken}", World.AnonymousSession.SessionToken, StringComparison.Ordinal)
-        .Replace("{customerSession}", World.CustomerSession.Id.ToString(), StringComparison.Ordinal)
-        .Replace("{ruleA}", World.RuleA.Id.ToString(), StringComparison.Ordinal)
-        .Replace("{randomId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
-        .Replace("{oversize}", new string('a', MessageLog.MaxContentLength + 1), StringComparison.Ordinal);
+    private string Resolve(string text) =>
+        World.Resolve(text).Replace("{oversize}", new string('a', MessageLog.MaxContentLength + 1), StringComparison.Ordinal);
 }
 
 public sealed class SqliteBadInputTests(WorldFixture<SqliteFactory> fixture) : BadInputTests<SqliteFactory>(fixture);

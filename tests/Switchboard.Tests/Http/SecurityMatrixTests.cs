@@ -200,21 +200,7 @@ public abstract class SecurityMatrixTests<TFactory>(WorldFixture<TFactory> fixtu
     private async Task<string> ResolveAsync(string template)
     {
         var w = World;
-        var text = template
-            .Replace("{orgA}", w.OrgA.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{orgB}", w.OrgB.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{orgAKey}", w.OrgA.WidgetKey, StringComparison.Ordinal)
-            .Replace("{anonToken}", w.AnonymousSession.SessionToken, StringComparison.Ordinal)
-            .Replace("{anonSession}", w.AnonymousSession.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{customerSession}", w.CustomerSession.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{otherCustomerSession}", w.OtherCustomerSession.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{sessionInB}", w.SessionInB.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{articleA}", w.ArticleA.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{articleB}", w.ArticleB.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{globalArticle}", w.GlobalArticle.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{ruleA}", w.RuleA.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{ruleB}", w.RuleB.Id.ToString(), StringComparison.Ordinal)
-            .Replace("{uuid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+        var text = w.Resolve(template);
 
         // Targets that a successful case changes or deletes are made fresh for that case.
         await using var db = w.Factory.SystemContext();

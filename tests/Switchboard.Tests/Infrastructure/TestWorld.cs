@@ -35,6 +35,24 @@ public sealed class TestWorld
 
     public Actor this[string name] => Actors[name];
 
+    /// <summary>Fills a request template's placeholders ({orgA}, {anonToken}, {articleB}, {uuid}, ...).</summary>
+    public string Resolve(string template) => template
+        .Replace("{orgA}", OrgA.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{orgB}", OrgB.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{orgAKey}", OrgA.WidgetKey, StringComparison.Ordinal)
+        .Replace("{anonToken}", AnonymousSession.SessionToken, StringComparison.Ordinal)
+        .Replace("{anonSession}", AnonymousSession.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{customerSession}", CustomerSession.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{otherCustomerSession}", OtherCustomerSession.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{sessionInB}", SessionInB.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{articleA}", ArticleA.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{articleB}", ArticleB.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{globalArticle}", GlobalArticle.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{ruleA}", RuleA.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{ruleB}", RuleB.Id.ToString(), StringComparison.Ordinal)
+        .Replace("{randomId}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+        .Replace("{uuid}", Guid.NewGuid().ToString(), StringComparison.Ordinal);
+
     public static async Task<TestWorld> CreateAsync(SwitchboardFactory factory)
     {
         var suffix = Guid.NewGuid().ToString("N")[..8];
