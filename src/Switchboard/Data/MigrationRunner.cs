@@ -54,7 +54,15 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
         }
         RequirePostgresConnectionStrings(db);
         await using var connection = new NpgsqlConnection(db.RequestConnectionString);
-        await connection.OpenAsync(cancellationToken);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidPassword)
+        {
+            throw new InvalidOperationException(
+                $"The request-path role cannot sign in ({e.MessageText}). Run `switchboard migrate`, which creates it from ConnectionStrings:Switchboard.", e);
+        }
         await using var command = new NpgsqlCommand(
             """
             SELECT r.rolsuper, r.rolbypassrls,
@@ -93,9 +101,18 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
 
         await using var connection = new NpgsqlConnection(db.AdminConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = @name)", connection);
-        exists.Parameters.AddWithValue("name", request.Username ?? "");
-        var sql = (bool)(await exists.ExecuteScalarAsync(cancellationToken))!
+        await using var existing = new NpgsqlCommand(
+            "SELECT rolsuper OR rolbypassrls OR pg_has_role(rolname, 'switchboard_system', 'MEMBER') FROM pg_roles WHERE rolname = @name", connection);
+        existing.Parameters.AddWithValue("name", request.Username ?? "");
+        var privileged = await existing.ExecuteScalarAsync(cancellationToken);
+        if (privileged is true)
+        {
+            // Never hand the request-path group to a role that would read past the policies anyway.
+            throw new InvalidOperationException(
+                $"The request-path role '{request.Username}' (ConnectionStrings:Switchboard) is a superuser, has BYPASSRLS or is a member of " +
+                "switchboard_system, so row-level security would not protect tenants. Use a plain login role; `migrate` creates it when it does not exist.");
+        }
+        var sql = privileged is false
             ? "SELECT format('GRANT switchboard_app TO %I', @name)"
             : "SELECT format('CREATE ROLE %I LOGIN PASSWORD %L NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE IN ROLE switchboard_app', @name, @password)";
         await using var build = new NpgsqlCommand(sql, connection);

@@ -6,12 +6,27 @@ using Switchboard.Tenancy;
 
 namespace Switchboard.Data;
 
+public sealed record WidgetOrganization(Guid Id, string IdentitySecret, List<string> AllowedOrigins);
+
 /// <summary>
 /// Contexts for trusted server work (migrations, demo data, background jobs) on the admin
 /// connection. The caller has already authorized the work; nothing a client sends reaches here unchecked.
 /// </summary>
 public sealed class SystemDb(IOptions<DatabaseOptions> options)
 {
+    /// <summary>
+    /// The organization behind a public widget key. Anonymous callers hold only this key, and
+    /// verifying a customer's identity needs the secret, which no request-path principal may read.
+    /// </summary>
+    public async Task<WidgetOrganization?> OrganizationByWidgetKeyAsync(string widgetKey, CancellationToken ct)
+    {
+        await using var db = CreateContext();
+        return await db.Organizations.AsNoTracking()
+            .Where(o => o.WidgetKey == widgetKey)
+            .Select(o => new WidgetOrganization(o.Id, o.IdentitySecret, o.AllowedOrigins))
+            .SingleOrDefaultAsync(ct);
+    }
+
     public AppDbContext CreateContext()
     {
         var db = options.Value;

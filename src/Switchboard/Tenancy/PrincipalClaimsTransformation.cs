@@ -7,9 +7,10 @@ namespace Switchboard.Tenancy;
 
 /// <summary>
 /// Fills the request's <see cref="CurrentPrincipal"/> from the database once per request, so role
-/// changes and removals take effect on the next request whatever the token or cookie says.
+/// changes and removals take effect on the next request whatever the token or cookie says. It reads
+/// on the trusted path: the principal is what the request-path policies need, so it cannot depend on them.
 /// </summary>
-public sealed class PrincipalClaimsTransformation(CurrentPrincipal current, AppDbContext db) : IClaimsTransformation
+public sealed class PrincipalClaimsTransformation(CurrentPrincipal current, SystemDb systemDb) : IClaimsTransformation
 {
     public async Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
     {
@@ -17,13 +18,15 @@ public sealed class PrincipalClaimsTransformation(CurrentPrincipal current, AppD
         {
             return principal;
         }
+        await using var db = systemDb.CreateContext();
         var account = await db.Users.AsNoTracking()
             .Where(u => u.Id == userId)
             .Select(u => new { u.IsPlatformAdmin, u.LockoutEnd })
             .SingleOrDefaultAsync();
         if (account is null || account.LockoutEnd > DateTimeOffset.UtcNow)
         {
-            return principal;
+            // A token outlives a deleted or locked account: treat its bearer as signed out.
+            return new ClaimsPrincipal(new ClaimsIdentity());
         }
         var roles = await db.OrganizationMembers.AsNoTracking()
             .Where(m => m.UserId == userId)

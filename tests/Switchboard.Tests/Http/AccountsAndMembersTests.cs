@@ -46,6 +46,27 @@ public abstract class AccountsAndMembersTests<TFactory>(WorldFixture<TFactory> f
     }
 
     [Fact]
+    public async Task ATokenOfADeletedOrLockedAccountIsNoLongerAccepted()
+    {
+        var deletedEmail = await NewMemberEmailAsync("agent");
+        var lockedEmail = await NewMemberEmailAsync("agent");
+        var deleted = await World.Factory.ClientForAsync(deletedEmail, TestWorld.Password);
+        var locked = await World.Factory.ClientForAsync(lockedEmail, TestWorld.Password);
+        await using (var db = World.Factory.SystemContext())
+        {
+            await db.Users.Where(u => u.Email == deletedEmail).ExecuteDeleteAsync(Ct);
+            await db.Users.Where(u => u.Email == lockedEmail).ExecuteUpdateAsync(u => u.SetProperty(x => x.LockoutEnd, DateTimeOffset.UtcNow.AddHours(1)), Ct);
+        }
+
+        foreach (var client in new[] { deleted, locked })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/api/me/sessions", new { orgKey = World.OrgA.WidgetKey }, Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/orgs/{World.OrgA.Id}/sessions", Ct)).StatusCode);
+        }
+    }
+
+    [Fact]
     public async Task AnonymousCallersGetUnauthorizedFromTheApi()
     {
         var response = await World.Factory.CreateClient().GetAsync("/api/me", Ct);

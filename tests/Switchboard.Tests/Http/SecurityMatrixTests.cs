@@ -37,7 +37,7 @@ public abstract class SecurityMatrixTests<TFactory>(WorldFixture<TFactory> fixtu
         new Case("anonymous", "GET", "/api/widget/sessions/st_not-a-real-token/messages", null, NotFound),
         new Case("anonymous", "GET", "/api/me/sessions", null, Unauthorized),
         new Case("anonymous", "GET", "/api/orgs/{orgA}/sessions", null, Unauthorized),
-        new Case("customer", "POST", "/api/me/sessions", """{"organizationId":"{orgA}"}""", Created),
+        new Case("customer", "POST", "/api/me/sessions", """{"orgKey":"{orgAKey}"}""", Created),
         new Case("customer", "GET", "/api/me/sessions/{customerSession}", null, Ok),
         new Case("customer", "PATCH", "/api/me/sessions/{customerSession}", """{"status":"resolved"}""", Ok),
         new Case("customer", "GET", "/api/me/sessions/{otherCustomerSession}", null, NotFound),

@@ -47,6 +47,7 @@ public static class AccountsSetup
             .AddDefaultTokenProviders();
 
         services.AddAuthorization();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, SignedOutResultHandler>();
         services.AddScoped<IClaimsTransformation, PrincipalClaimsTransformation>();
         return services;
     }

@@ -5,7 +5,8 @@ using Switchboard.Tenancy;
 
 namespace Switchboard.Features.Conversations;
 
-public sealed record StartMySessionRequest(Guid? OrganizationId);
+/// <summary>Start a chat with an organization, named by its public widget key as in the widget.</summary>
+public sealed record StartMySessionRequest(string? OrgKey);
 
 public sealed record UpdateMySessionRequest(string? Status);
 
@@ -30,10 +31,14 @@ public static class CustomerSessionsApi
     }
 
     private static async Task<Results<Created<SessionResponse>, ValidationProblem, ProblemHttpResult>> Start(
-        StartMySessionRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        StartMySessionRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
     {
-        if (request.OrganizationId is not { } orgId) return Problems.Invalid("organizationId", "organizationId is required.");
-        if (!await db.OrganizationExistsAsync(orgId, ct)) return Problems.NotFound("organizationId", $"Organization {orgId} does not exist.");
+        if (string.IsNullOrWhiteSpace(request.OrgKey)) return Problems.Invalid("orgKey", "orgKey is required: the organization's public widget key.");
+        if (await systemDb.OrganizationByWidgetKeyAsync(request.OrgKey, ct) is not { } org)
+        {
+            return Problems.NotFound("orgKey", "No organization has this widget key.");
+        }
+        var orgId = org.Id;
         var session = new ChatbotSession { OrganizationId = orgId, UserId = principal.UserId, SessionToken = ChatbotSession.NewToken() };
         db.Sessions.Add(session);
         await db.SaveChangesAsync(ct);

@@ -38,7 +38,7 @@ public static class WidgetApi
     }
 
     private static async Task<Results<Created<StartWidgetSessionResponse>, ValidationProblem, ProblemHttpResult>> Start(
-        StartWidgetSessionRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        StartWidgetSessionRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.OrgKey)) return Problems.Invalid("orgKey", "orgKey is required: the data-org-key of the widget script.");
         if (request.Context is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
@@ -49,10 +49,7 @@ public static class WidgetApi
         {
             return Problems.Invalid("context", $"context is larger than {MaxContextBytes} bytes.");
         }
-        var org = await db.Organizations.AsNoTracking()
-            .Where(o => o.WidgetKey == request.OrgKey)
-            .Select(o => new { o.Id, o.IdentitySecret })
-            .SingleOrDefaultAsync(ct);
+        var org = await systemDb.OrganizationByWidgetKeyAsync(request.OrgKey, ct);
         if (org is null) return Problems.NotFound("orgKey", "No organization has this widget key; copy it again from the console.");
 
         var context = request.Context is { ValueKind: JsonValueKind.Object } c ? JsonNode.Parse(c.GetRawText())!.AsObject() : [];
