@@ -187,6 +187,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var data = Path.Combine(directory, "data");
         var password = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var passwordFile = Path.Combine(directory, "superuser-password");
+        StartWatchdog(data, directory);
         await File.WriteAllTextAsync(passwordFile, password);
         if (IsRoot)
         {
@@ -214,11 +215,9 @@ public sealed class PostgresServer : IAsyncDisposable
                 ["-D", data, "-l", log, "-w", "-t", "60", "-o", options, "start"], directory, asPostgres: IsRoot);
             if (exitCode == 0)
             {
-                var server = new PostgresServer(
+                return new PostgresServer(
                     $"Host=127.0.0.1;Port={port};Database=postgres;Username=postgres;Password={password};Pooling=true",
                     directory);
-                StartWatchdog(data, directory);
-                return server;
             }
             if (attempt == 3)
             {
