@@ -104,6 +104,10 @@ public sealed class PostgresServer : IAsyncDisposable
     internal string SuperuserConnectionStringFor(string database) =>
         new NpgsqlConnectionStringBuilder(SuperuserConnectionString) { Database = database }.ConnectionString;
 
+    /// <summary>
+    /// Stops the server (or, for a shared one, drops the databases this process created) now rather
+    /// than at process exit. The singleton is not restarted afterwards.
+    /// </summary>
     public ValueTask DisposeAsync()
     {
         Stop();
