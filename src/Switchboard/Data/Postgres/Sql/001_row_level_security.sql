@@ -48,7 +48,13 @@ CREATE OR REPLACE FUNCTION app.is_platform_admin() RETURNS boolean
         SELECT coalesce((SELECT u.is_platform_admin FROM auth.users u WHERE u.id = app.current_user_id()), false)
     $$;
 
-REVOKE ALL ON FUNCTION app.org_ids_with_role(text), app.is_platform_admin() FROM PUBLIC;
+-- The organization a session belongs to now, whatever the caller may see. Called from a WITH CHECK
+-- clause during an UPDATE, it reads the row as it was before the statement.
+CREATE OR REPLACE FUNCTION app.session_organization_id(session_id uuid) RETURNS uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = ''
+    AS $$ SELECT s.organization_id FROM public.chatbot_sessions s WHERE s.id = session_id $$;
+
+REVOKE ALL ON FUNCTION app.org_ids_with_role(text), app.is_platform_admin(), app.session_organization_id(uuid) FROM PUBLIC;
 
 GRANT USAGE ON SCHEMA public, auth, app TO switchboard_app, switchboard_system;
 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA app TO switchboard_app, switchboard_system;
@@ -81,6 +87,14 @@ CREATE POLICY "Users can manage their own sessions" ON public.chatbot_sessions
            OR session_token = (SELECT app.current_session_token()))
     WITH CHECK (user_id = (SELECT app.current_user_id())
            OR (user_id IS NULL AND session_token = (SELECT app.current_session_token())));
+
+-- Managing a session never moves it to another organization: that would hand its whole
+-- conversation (answers drawn from private knowledge, agents' replies) to the other organization's
+-- agents. WITH CHECK cannot see the old row, hence the helper; restrictive, so it narrows every UPDATE.
+CREATE POLICY "Sessions stay in their organization" ON public.chatbot_sessions
+    AS RESTRICTIVE FOR UPDATE TO switchboard_app
+    USING (true)
+    WITH CHECK (organization_id = app.session_organization_id(id));
 
 -- Agents can view sessions for their organizations (admins rank above agents).
 CREATE POLICY "Agents can view sessions for their organizations" ON public.chatbot_sessions
