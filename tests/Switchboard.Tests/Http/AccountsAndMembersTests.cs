@@ -178,3 +178,5 @@ public abstract class AccountsAndMembersTests<TFactory>(WorldFixture<TFactory> f
 }
 
 public sealed class SqliteAccountsAndMembersTests(WorldFixture<SqliteFactory> fixture) : AccountsAndMembersTests<SqliteFactory>(fixture);
+
+public sealed class PostgresAccountsAndMembersTests(WorldFixture<PostgresFactory> fixture) : AccountsAndMembersTests<PostgresFactory>(fixture);

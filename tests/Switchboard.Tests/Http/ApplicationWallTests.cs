@@ -80,3 +80,5 @@ public abstract class ApplicationWallTests<TFactory>(WorldFixture<TFactory> fixt
 }
 
 public sealed class SqliteApplicationWallTests(WorldFixture<SqliteFactory> fixture) : ApplicationWallTests<SqliteFactory>(fixture);
+
+public sealed class PostgresApplicationWallTests(WorldFixture<PostgresFactory> fixture) : ApplicationWallTests<PostgresFactory>(fixture);

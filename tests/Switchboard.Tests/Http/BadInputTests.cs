@@ -138,3 +138,5 @@ public abstract class BadInputTests<TFactory>(WorldFixture<TFactory> fixture) : 
 }
 
 public sealed class SqliteBadInputTests(WorldFixture<SqliteFactory> fixture) : BadInputTests<SqliteFactory>(fixture);
+
+public sealed class PostgresBadInputTests(WorldFixture<PostgresFactory> fixture) : BadInputTests<PostgresFactory>(fixture);

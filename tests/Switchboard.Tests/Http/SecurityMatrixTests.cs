@@ -230,3 +230,5 @@ public abstract class SecurityMatrixTests<TFactory>(WorldFixture<TFactory> fixtu
 }
 
 public sealed class SqliteSecurityMatrixTests(WorldFixture<SqliteFactory> fixture) : SecurityMatrixTests<SqliteFactory>(fixture);
+
+public sealed class PostgresSecurityMatrixTests(WorldFixture<PostgresFactory> fixture) : SecurityMatrixTests<PostgresFactory>(fixture);

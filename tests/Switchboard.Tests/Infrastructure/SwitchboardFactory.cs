@@ -82,3 +82,25 @@ public sealed class SqliteFactory : SwitchboardFactory
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }
 }
+
+/// <summary>
+/// PostgreSQL with the seed's row-level security: the server runs as the request-path role
+/// (switchboard_web), migrations and trusted work as the owner.
+/// </summary>
+public sealed class PostgresFactory : SwitchboardFactory
+{
+    public override string ProviderName => "Postgres";
+
+    protected override async Task<Dictionary<string, string?>> DatabaseSettingsAsync()
+    {
+        // Migrated up front, one database at a time: migrations create cluster-wide roles.
+        var database = await PostgresMigrations.CreateMigratedDatabaseAsync("http");
+        return new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = "Postgres",
+            ["Database:MigrateOnStartup"] = "false",
+            ["ConnectionStrings:Switchboard"] = database.RequestConnectionString,
+            ["ConnectionStrings:SwitchboardAdmin"] = database.AdminConnectionString,
+        };
+    }
+}
