@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Tests.Infrastructure;
 
 namespace Switchboard.Tests.Http;
@@ -65,6 +66,55 @@ public abstract class AccountsAndMembersTests<TFactory>(WorldFixture<TFactory> f
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync($"/api/orgs/{World.OrgA.Id}/sessions", Ct)).StatusCode);
         }
     }
+
+    [Fact]
+    public async Task ARefreshTokenIssuesANewTokenUntilThePasswordChanges()
+    {
+        var email = await NewMemberEmailAsync("agent");
+        var anonymous = World.Factory.CreateClient();
+        var issued = await (await anonymous.PostAsJsonAsync("/api/auth/token", new { email, password = TestWorld.Password }, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var refresh = issued.GetProperty("refreshToken").GetString();
+
+        var renewed = await anonymous.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }, Ct);
+        Assert.Equal(HttpStatusCode.OK, renewed.StatusCode);
+        var token = (await renewed.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accessToken").GetString();
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/api/me") { Headers = { Authorization = new("Bearer", token) } };
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.SendAsync(me, Ct)).StatusCode);
+
+        await using (var scope = World.Factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Switchboard.Features.Accounts.AppUser>>();
+            var user = await users.FindByEmailAsync(email);
+            await users.UpdateSecurityStampAsync(user!);
+        }
+        var stale = await anonymous.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = refresh }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, stale.StatusCode);
+        var garbage = await anonymous.PostAsJsonAsync("/api/auth/refresh", new { refreshToken = "not-a-token" }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, garbage.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminsReadAndRotateTheIdentitySecretThatVerifiesCustomers()
+    {
+        var url = $"/api/orgs/{World.OrgB.Id}/identity-secret";
+        Assert.Equal(HttpStatusCode.Forbidden, (await World["agentB"].Client.GetAsync(url, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await World["adminA"].Client.GetAsync(url, Ct)).StatusCode);
+        var secret = (await World["adminB"].Client.GetFromJsonAsync<JsonElement>(url, Ct)).GetProperty("identitySecret").GetString()!;
+
+        var widget = World.Factory.CreateClient();
+        var verified = await widget.PostAsJsonAsync("/api/widget/sessions",
+            new { orgKey = World.OrgB.WidgetKey, customer = new { externalId = "cust-42", name = "Kim", userHash = Hash(secret, "cust-42") } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, verified.StatusCode);
+
+        var rotated = (await (await World["adminB"].Client.PostAsync(url + "/rotate", null, Ct)).Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("identitySecret").GetString()!;
+        Assert.NotEqual(secret, rotated);
+        var stale = await widget.PostAsJsonAsync("/api/widget/sessions",
+            new { orgKey = World.OrgB.WidgetKey, customer = new { externalId = "cust-42", userHash = Hash(secret, "cust-42") } }, Ct);
+        Assert.Equal(HttpStatusCode.Unauthorized, stale.StatusCode);
+    }
+
+    private static string Hash(string secret, string externalId) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret), System.Text.Encoding.UTF8.GetBytes(externalId)));
 
     [Fact]
     public async Task AnonymousCallersGetUnauthorizedFromTheApi()

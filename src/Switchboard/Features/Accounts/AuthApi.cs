@@ -1,13 +1,17 @@
+using Microsoft.AspNetCore.Authentication.BearerToken;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Switchboard.Data;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Features.Accounts;
 
 public sealed record TokenRequest(string? Email, string? Password);
+
+public sealed record RefreshRequest(string? RefreshToken);
 
 public sealed record MeResponse(Guid UserId, string? Email, string DisplayName, bool IsPlatformAdmin, List<MyOrganization> Organizations);
 
@@ -19,6 +23,9 @@ public static class AuthApi
     {
         app.MapPost("/api/auth/token", IssueToken).AllowAnonymous().WithTags("Auth")
             .WithSummary("Exchange email and password for a bearer token (tokenType, accessToken, expiresIn, refreshToken).");
+
+        app.MapPost("/api/auth/refresh", Refresh).AllowAnonymous().WithTags("Auth")
+            .WithSummary("Exchange a refresh token for a new bearer token; refused once the account is locked, deleted or its password changed.");
 
         app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth");
 
@@ -48,6 +55,24 @@ public static class AuthApi
         signIn.AuthenticationScheme = IdentityConstants.BearerScheme;
         await signIn.SignInAsync(result, isPersistent: false);
         return TypedResults.Empty; // the bearer handler has written the token response
+    }
+
+    private static async Task<Results<SignInHttpResult, ValidationProblem, ProblemHttpResult>> Refresh(
+        RefreshRequest request, IOptionsMonitor<BearerTokenOptions> bearer, TimeProvider time,
+        SignInManager<AppUser> signIn, UserManager<AppUser> users)
+    {
+        if (string.IsNullOrWhiteSpace(request.RefreshToken)) return Problems.Invalid("refreshToken", "refreshToken is required.");
+        var ticket = bearer.Get(IdentityConstants.BearerScheme).RefreshTokenProtector.Unprotect(request.RefreshToken);
+        // The security stamp changes with the password, so a refresh token dies with the old password.
+        if (ticket?.Properties.ExpiresUtc is not { } expires || time.GetUtcNow() >= expires
+            || await signIn.ValidateSecurityStampAsync(ticket.Principal) is not { } user
+            || await users.IsLockedOutAsync(user))
+        {
+            return TypedResults.Problem("The refresh token is expired or no longer valid; sign in again with POST /api/auth/token.",
+                statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in expired",
+                extensions: new Dictionary<string, object?> { ["field"] = "refreshToken" });
+        }
+        return TypedResults.SignIn(await signIn.CreateUserPrincipalAsync(user), authenticationScheme: IdentityConstants.BearerScheme);
     }
 
     private static async Task<IResult> CookieLogin(
@@ -82,7 +107,7 @@ public static class AuthApi
     private static async Task<Ok<MeResponse>> Me(CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
     {
         var userId = principal.UserId!.Value;
-        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId, ct);
+        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.Email, u.DisplayName, u.IsPlatformAdmin }).SingleAsync(ct);
         var orgs = await db.OrganizationMembers.AsNoTracking()
             .Where(m => m.UserId == userId)
             .OrderBy(m => m.Organization!.Name)

@@ -7,6 +7,9 @@ namespace Switchboard.Features.Organizations;
 
 public sealed record OrganizationResponse(Guid Id, string Name, string Slug, string WidgetKey, List<string> AllowedOrigins, string TimeZone);
 
+/// <summary>The key the host site's backend uses to sign customer identities: userHash = hex(HMAC-SHA256(secret, externalId)).</summary>
+public sealed record IdentitySecretResponse(string IdentitySecret);
+
 public sealed record UpdateOrganizationRequest(string? Name, List<string>? AllowedOrigins, string? TimeZone);
 
 /// <summary>An organization's own settings. The identity secret is never returned.</summary>
@@ -15,7 +18,10 @@ public static class OrganizationsApi
     public static IEndpointRouteBuilder MapOrganizationsApi(this IEndpointRouteBuilder app)
     {
         app.MapGroup("/api/orgs/{orgId}").WithTags("Organizations").RequireOrgRole(OrgRoles.Member).MapGet("/", Get);
-        app.MapGroup("/api/orgs/{orgId}").WithTags("Organizations").RequireOrgRole(OrgRoles.Admin).MapPatch("/", Update);
+        var admin = app.MapGroup("/api/orgs/{orgId}").WithTags("Organizations").RequireOrgRole(OrgRoles.Admin);
+        admin.MapPatch("/", Update);
+        admin.MapGet("/identity-secret", IdentitySecret);
+        admin.MapPost("/identity-secret/rotate", RotateIdentitySecret);
         return app;
     }
 
@@ -42,6 +48,23 @@ public static class OrganizationsApi
         if (request.AllowedOrigins is not null) org.AllowedOrigins = [.. request.AllowedOrigins.Select(o => o.TrimEnd('/')).Distinct()];
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(From(org));
+    }
+
+    // The secret is read and written on the trusted path only: the request-path role cannot read it.
+    private static async Task<Ok<IdentitySecretResponse>> IdentitySecret(HttpContext http, SystemDb systemDb, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        await using var db = systemDb.CreateContext();
+        return TypedResults.Ok(new IdentitySecretResponse(await db.Organizations.Where(o => o.Id == orgId).Select(o => o.IdentitySecret).SingleAsync(ct)));
+    }
+
+    private static async Task<Ok<IdentitySecretResponse>> RotateIdentitySecret(HttpContext http, SystemDb systemDb, CancellationToken ct)
+    {
+        var orgId = http.OrgId();
+        var secret = Organization.NewSecret();
+        await using var db = systemDb.CreateContext();
+        await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(o => o.SetProperty(x => x.IdentitySecret, secret).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+        return TypedResults.Ok(new IdentitySecretResponse(secret));
     }
 
     private static bool IsOrigin(string value) =>
