@@ -32,6 +32,7 @@ public static class SwitchboardApp
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddTransient<DemoData>();
+        services.AddScoped<MemberService>();
         return builder;
     }
 
