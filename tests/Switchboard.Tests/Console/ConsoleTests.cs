@@ -164,6 +164,31 @@ public sealed class ConsoleTests(WorldFixture<SqliteFactory> fixture) : IClassFi
         Assert.DoesNotContain("@example.test", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MemberOfSeveralOrganizationsGetsAnOrganizationSwitcher()
+    {
+        var email = await NewMemberAsync(World.OrgA, OrgRoles.Agent, alsoIn: World.OrgB);
+        using var browser = NewBrowser();
+        await SignInAsync(browser, email, TestWorld.Password);
+
+        var html = await browser.GetStringAsync("/console", Ct);
+
+        Assert.Contains("""aria-label="Switch organization" """, html, StringComparison.Ordinal);
+        Assert.Contains(World.OrgA.Name, html, StringComparison.Ordinal);
+        Assert.Contains(World.OrgB.Name, html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MemberOfOneOrganizationGetsNoSwitcher()
+    {
+        using var browser = NewBrowser();
+        await SignInAsync(browser, World["agentA"].Email!, TestWorld.Password);
+
+        var html = await browser.GetStringAsync("/console", Ct);
+
+        Assert.DoesNotContain("Switch organization", html, StringComparison.Ordinal);
+    }
+
     private HttpClient NewBrowser() =>
         fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
@@ -180,7 +205,7 @@ public sealed class ConsoleTests(WorldFixture<SqliteFactory> fixture) : IClassFi
         && cookies.Any(c => c.StartsWith("switchboard=", StringComparison.Ordinal) && !c.StartsWith("switchboard=;", StringComparison.Ordinal));
 
     /// <summary>A person of this test's own, so failed sign-ins never lock an account another test uses.</summary>
-    private async Task<string> NewMemberAsync(Organization org, string role)
+    private async Task<string> NewMemberAsync(Organization org, string role, Organization? alsoIn = null)
     {
         var email = $"console-{Guid.NewGuid():N}@example.test";
         await using (var scope = fixture.Factory.Services.CreateAsyncScope())
@@ -190,6 +215,10 @@ public sealed class ConsoleTests(WorldFixture<SqliteFactory> fixture) : IClassFi
             Assert.Null(errors);
             await using var db = fixture.Factory.SystemContext();
             db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = org.Id, UserId = user!.Id, Role = role });
+            if (alsoIn is not null)
+            {
+                db.OrganizationMembers.Add(new OrganizationMember { OrganizationId = alsoIn.Id, UserId = user.Id, Role = role });
+            }
             await db.SaveChangesAsync(Ct);
         }
         return email;
