@@ -31,4 +31,11 @@ public sealed class ConsoleScope(AuthenticationStateProvider authentication, ISe
         }
         return await work(services, services.GetRequiredService<CurrentPrincipal>());
     }
+
+    public Task RunAsync(Func<IServiceProvider, CurrentPrincipal, Task> work) =>
+        RunAsync<bool>(async (services, principal) =>
+        {
+            await work(services, principal);
+            return true;
+        });
 }
