@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.DataProtection;
 using Scalar.AspNetCore;
+using Switchboard.Components;
 using Switchboard.Data;
 using Switchboard.Features.Accounts;
 using Switchboard.Features.Analytics;
@@ -32,6 +33,8 @@ public static class SwitchboardApp
         services.AddOpenApi();
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddTransient<DemoData>();
+        services.AddScoped<MemberService>();
+        builder.AddSwitchboardConsole();
         return builder;
     }
 
@@ -62,6 +65,7 @@ public static class SwitchboardApp
         app.MapKnowledgeApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
+        app.MapSwitchboardConsole();
         return app;
     }
 }

@@ -22,6 +22,7 @@ public static class AccountsSetup
             {
                 o.LoginPath = "/account/login";
                 o.LogoutPath = "/account/logout";
+                o.ReturnUrlParameter = "returnUrl"; // the name the login form posts back
                 o.Cookie.Name = "switchboard";
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.Cookie.HttpOnly = true;
