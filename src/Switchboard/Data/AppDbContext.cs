@@ -71,6 +71,12 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
             || (UserId != null && a.AgentId == UserId)
             || (a.OrganizationId != null && AdminOrgs.Contains(a.OrganizationId.Value)));
         builder.Entity<EscalationRule>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
+
+        // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
+        builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));
+        builder.Entity<OrganizationMember>().HasQueryFilter(m => IsSystem || (UserId != null && m.UserId == UserId) || AgentOrgs.Contains(m.OrganizationId));
+        builder.Entity<AppUser>().HasQueryFilter(u => IsSystem || (UserId != null && u.Id == UserId)
+            || Set<OrganizationMember>().Any(m => m.UserId == u.Id && AgentOrgs.Contains(m.OrganizationId)));
     }
 
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)

@@ -12,7 +12,8 @@ namespace Switchboard.Tests.Console;
 /// The console as a browser without JavaScript sees it: the sign-in form, the cookie, and the
 /// prerendered pages (interactive pages render their first frame on the server).
 /// </summary>
-public sealed class ConsoleTests(WorldFixture<SqliteFactory> fixture) : IClassFixture<WorldFixture<SqliteFactory>>
+public abstract class ConsoleTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
+    where TFactory : SwitchboardFactory, new()
 {
     private const string SignInPath = "/account/login";
 
@@ -224,3 +225,7 @@ public sealed class ConsoleTests(WorldFixture<SqliteFactory> fixture) : IClassFi
         return email;
     }
 }
+
+public sealed class SqliteConsoleTests(WorldFixture<SqliteFactory> fixture) : ConsoleTests<SqliteFactory>(fixture);
+
+public sealed class PostgresConsoleTests(WorldFixture<PostgresFactory> fixture) : ConsoleTests<PostgresFactory>(fixture);

@@ -35,7 +35,8 @@ public abstract class ApplicationWallTests<TFactory>(WorldFixture<TFactory> fixt
         var userId = World[actor].UserId;
         if (userId is { } id)
         {
-            var roles = await db.OrganizationMembers.Where(m => m.UserId == id)
+            await using var system = World.Factory.SystemContext();
+            var roles = await system.OrganizationMembers.Where(m => m.UserId == id)
                 .Select(m => new KeyValuePair<Guid, string>(m.OrganizationId, m.Role)).ToListAsync(ct);
             principal.SignIn(id, actor == "platformAdmin", roles);
         }

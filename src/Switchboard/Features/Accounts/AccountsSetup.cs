@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Switchboard.Data;
 using Switchboard.Tenancy;
 
@@ -43,9 +44,13 @@ public static class AccountsSetup
                 o.Lockout.MaxFailedAccessAttempts = 5;
                 o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
             })
-            .AddEntityFrameworkStores<AppDbContext>()
             .AddSignInManager()
             .AddDefaultTokenProviders();
+        // Accounts live on the trusted path: signing in happens before there is a principal, and the
+        // request-path role may not read password hashes at all (docs/security.md).
+        services.AddScoped<AccountsDb>();
+        services.AddScoped<IUserStore<AppUser>>(sp =>
+            new UserOnlyStore<AppUser, AppDbContext, Guid>(sp.GetRequiredService<AccountsDb>().Context, sp.GetService<IdentityErrorDescriber>()));
 
         services.AddAuthorization();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, SignedOutResultHandler>();

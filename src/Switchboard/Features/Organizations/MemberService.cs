@@ -84,7 +84,7 @@ public sealed class MemberService(AppDbContext db, UserManager<AppUser> users)
         if (request.MaxConcurrent is < 0 or > 100) errors["maxConcurrent"] = ["maxConcurrent must be between 0 and 100."];
         if (errors.Count > 0) return new MemberProblem.Invalid(errors);
 
-        var member = await db.OrganizationMembers.Include(m => m.User).SingleOrDefaultAsync(m => m.OrganizationId == orgId && m.UserId == userId, ct);
+        var member = await db.OrganizationMembers.SingleOrDefaultAsync(m => m.OrganizationId == orgId && m.UserId == userId, ct);
         if (member is null) return new MemberProblem.NotFound("userId", $"User {userId} is not a member of this organization.");
         if (request.Role is not null && request.Role != OrgRoles.Admin && member.Role == OrgRoles.Admin && await IsLastAdminAsync(orgId, ct))
         {
@@ -95,7 +95,8 @@ public sealed class MemberService(AppDbContext db, UserManager<AppUser> users)
         member.Skills = request.Skills ?? member.Skills;
         member.Availability = request.Availability ?? member.Availability;
         await db.SaveChangesAsync(ct);
-        return new MemberResponse(member.UserId, member.User!.Email, member.User.DisplayName, member.Role, member.Availability, member.MaxConcurrent, member.Skills);
+        var person = await db.Users.Where(u => u.Id == userId).Select(u => new { u.Email, u.DisplayName }).SingleAsync(ct);
+        return new MemberResponse(member.UserId, person.Email, person.DisplayName, member.Role, member.Availability, member.MaxConcurrent, member.Skills);
     }
 
     /// <summary>Removes the membership; the account stays (it may belong to other organizations).</summary>

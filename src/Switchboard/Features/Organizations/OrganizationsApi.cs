@@ -27,9 +27,7 @@ public static class OrganizationsApi
 
     private static async Task<Ok<OrganizationResponse>> Get(HttpContext http, AppDbContext db, CancellationToken ct)
     {
-        var orgId = http.OrgId();
-        var org = await db.Organizations.AsNoTracking().SingleAsync(o => o.Id == orgId, ct);
-        return TypedResults.Ok(From(org));
+        return TypedResults.Ok(await ReadAsync(db, http.OrgId(), ct));
     }
 
     private static async Task<Results<Ok<OrganizationResponse>, ValidationProblem>> Update(
@@ -41,14 +39,22 @@ public static class OrganizationsApi
         if (request.AllowedOrigins?.FirstOrDefault(o => !IsOrigin(o)) is { } bad) errors["allowedOrigins"] = [$"'{bad}' is not an origin like https://www.example.com (scheme, host, optional port, no path)."];
         if (errors.Count > 0) return Problems.Invalid(errors);
 
+        // Column-wise: the request path may not read the identity secret, so no whole-row load.
         var orgId = http.OrgId();
-        var org = await db.Organizations.SingleAsync(o => o.Id == orgId, ct);
-        if (request.Name is not null) org.Name = request.Name.Trim();
-        if (request.TimeZone is not null) org.TimeZone = request.TimeZone;
-        if (request.AllowedOrigins is not null) org.AllowedOrigins = [.. request.AllowedOrigins.Select(o => o.TrimEnd('/')).Distinct()];
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(From(org));
+        var name = request.Name?.Trim();
+        List<string>? origins = request.AllowedOrigins is null ? null : [.. request.AllowedOrigins.Select(o => o.TrimEnd('/')).Distinct()];
+        await db.Organizations.Where(o => o.Id == orgId).ExecuteUpdateAsync(o => o
+            .SetProperty(x => x.Name, x => name ?? x.Name)
+            .SetProperty(x => x.TimeZone, x => request.TimeZone ?? x.TimeZone)
+            .SetProperty(x => x.AllowedOrigins, x => origins ?? x.AllowedOrigins)
+            .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+        return TypedResults.Ok(await ReadAsync(db, orgId, ct));
     }
+
+    private static Task<OrganizationResponse> ReadAsync(AppDbContext db, Guid orgId, CancellationToken ct) =>
+        db.Organizations.AsNoTracking().Where(o => o.Id == orgId)
+            .Select(o => new OrganizationResponse(o.Id, o.Name, o.Slug, o.WidgetKey, o.AllowedOrigins, o.TimeZone))
+            .SingleAsync(ct);
 
     // The secret is read and written on the trusted path only: the request-path role cannot read it.
     private static async Task<Ok<IdentitySecretResponse>> IdentitySecret(HttpContext http, SystemDb systemDb, CancellationToken ct)
@@ -69,6 +75,4 @@ public static class OrganizationsApi
 
     private static bool IsOrigin(string value) =>
         Uri.TryCreate(value.TrimEnd('/'), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" && uri.AbsolutePath == "/" && string.IsNullOrEmpty(uri.Query);
-
-    private static OrganizationResponse From(Organization o) => new(o.Id, o.Name, o.Slug, o.WidgetKey, o.AllowedOrigins, o.TimeZone);
 }

@@ -10,5 +10,4 @@ BEGIN
     END LOOP;
 END
 $$;
-DROP INDEX IF EXISTS public.ix_chatbot_sessions_user_id;
 DROP SCHEMA IF EXISTS app CASCADE;

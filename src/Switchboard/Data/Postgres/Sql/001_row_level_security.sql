@@ -64,8 +64,8 @@ REVOKE ALL ON TABLE public."__EFMigrationsHistory" FROM switchboard_app;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public, auth GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO switchboard_app, switchboard_system;
 ALTER DEFAULT PRIVILEGES IN SCHEMA public, auth GRANT USAGE, SELECT ON SEQUENCES TO switchboard_app, switchboard_system;
 
--- Columns the policies filter on are indexed (chatbot_sessions.session_token is UNIQUE).
-CREATE INDEX IF NOT EXISTS ix_chatbot_sessions_user_id ON public.chatbot_sessions (user_id);
+-- Columns the policies filter on are indexed by the Initial migration: chatbot_sessions.session_token
+-- (UNIQUE), chatbot_sessions.user_id and organization_members.user_id.
 
 ALTER TABLE public.chatbot_sessions ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.chatbot_sessions FORCE ROW LEVEL SECURITY;
