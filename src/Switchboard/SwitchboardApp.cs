@@ -34,6 +34,7 @@ public static class SwitchboardApp
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddTransient<DemoData>();
         services.AddScoped<MemberService>();
+        services.AddSwitchboardWidget(builder.Configuration);
         builder.AddSwitchboardConsole();
         return builder;
     }
@@ -43,6 +44,8 @@ public static class SwitchboardApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseStaticFiles();
+        WidgetOrigins.UseWidgetPreflight(app);
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();

@@ -26,7 +26,13 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyn
         _settings = await DatabaseSettingsAsync();
         _settings["Database:SeedDemoData"] = "false";
         _settings["DataProtection:KeysPath"] = _keys;
+        Configure(_settings);
         _ = Server; // starts the host: migrations run in DatabaseStartup
+    }
+
+    /// <summary>More settings for a test's server, e.g. low rate limits.</summary>
+    protected virtual void Configure(Dictionary<string, string?> settings)
+    {
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -63,7 +69,7 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyn
 }
 
 /// <summary>SQLite in a temporary file, as `dotnet run` uses it.</summary>
-public sealed class SqliteFactory : SwitchboardFactory
+public class SqliteFactory : SwitchboardFactory
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("switchboard-sqlite-").FullName;
 
@@ -78,6 +84,7 @@ public sealed class SqliteFactory : SwitchboardFactory
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        GC.SuppressFinalize(this);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
     }

@@ -18,6 +18,9 @@ public static class MessageLog
     public const int MaxContentLength = 4000;
     public const int MaxClientMessageIdLength = 100;
 
+    /// <summary>Most messages one history read returns; readers page with <c>after</c>.</summary>
+    public const int PageSize = 500;
+
     public static Dictionary<string, string[]> Validate(string? content, string? clientMessageId)
     {
         var errors = new Dictionary<string, string[]>();
@@ -28,7 +31,7 @@ public static class MessageLog
     }
 
     public static async Task<PostedMessage> AppendAsync(AppDbContext db, Guid sessionId, string messageType, string content,
-        string? clientMessageId, Guid? agentId, CancellationToken ct)
+        string? clientMessageId, Guid? agentId, CancellationToken ct, string? aiMetadata = null)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -42,6 +45,7 @@ public static class MessageLog
             var message = new ConversationMessage
             {
                 SessionId = sessionId, MessageType = messageType, Content = content.Trim(), ClientMessageId = clientMessageId, AgentId = agentId, Seq = seq,
+                AiMetadata = aiMetadata ?? "{}",
             };
             db.Messages.Add(message);
             try
@@ -61,7 +65,7 @@ public static class MessageLog
         db.Messages.AsNoTracking()
             .Where(m => m.SessionId == sessionId && m.Seq > after)
             .OrderBy(m => m.Seq)
-            .Take(500)
+            .Take(PageSize)
             .Select(m => new { m.Id, m.Seq, m.MessageType, m.Content, m.CreatedAt, m.AiMetadata, m.AgentId })
             .AsAsyncEnumerable()
             .Select(m => new MessageResponse(m.Id, m.Seq, m.MessageType, m.Content, m.CreatedAt, ParseMetadata(m.AiMetadata), m.AgentId))

@@ -20,6 +20,13 @@ public sealed record PostWidgetMessageRequest(string? ClientMessageId, string? C
 
 public sealed record WidgetMessagesResponse(List<MessageResponse> Messages);
 
+public sealed record WidgetFeedbackRequest(Guid? MessageId, bool? Helpful);
+
+public sealed record EscalationResponse(string Status, bool AlreadyEscalated);
+
+/// <summary>What a widget request knows about its session.</summary>
+public sealed record WidgetSession(Guid Id, Guid OrganizationId, string? Status);
+
 /// <summary>
 /// The public widget API. A customer is anonymous; the session token is their only credential,
 /// and it becomes the request's principal before anything touches the database.
@@ -31,14 +38,17 @@ public static class WidgetApi
     public static IEndpointRouteBuilder MapWidgetApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/widget/sessions").WithTags("Widget").AllowAnonymous();
-        group.MapPost("/", Start);
-        group.MapPost("/{token}/messages", Post);
+        group.MapPost("/", Start).RequireRateLimiting(WidgetSetup.SessionStartPolicy);
+        group.MapPost("/{token}/messages", Post).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         group.MapGet("/{token}/messages", Messages);
+        group.MapGet("/{token}/events", WidgetEvents.StreamAsync).ExcludeFromDescription();
+        group.MapPost("/{token}/feedback", Feedback).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
+        group.MapPost("/{token}/escalate", Escalate).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         return app;
     }
 
     private static async Task<Results<Created<StartWidgetSessionResponse>, ValidationProblem, ProblemHttpResult>> Start(
-        StartWidgetSessionRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
+        HttpContext http, StartWidgetSessionRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.OrgKey)) return Problems.Invalid("orgKey", "orgKey is required: the data-org-key of the widget script.");
         if (request.Context is { ValueKind: not JsonValueKind.Object and not JsonValueKind.Null })
@@ -51,6 +61,7 @@ public static class WidgetApi
         }
         var org = await systemDb.OrganizationByWidgetKeyAsync(request.OrgKey, ct);
         if (org is null) return Problems.NotFound("orgKey", "No organization has this widget key; copy it again from the console.");
+        if (OriginRefused(http, org.AllowedOrigins) is { } refused) return refused;
 
         var context = request.Context is { ValueKind: JsonValueKind.Object } c ? JsonNode.Parse(c.GetRawText())!.AsObject() : [];
         if (request.Customer is { } customer)
@@ -78,27 +89,106 @@ public static class WidgetApi
     }
 
     private static async Task<Results<Created<PostedMessage>, Ok<PostedMessage>, ValidationProblem, ProblemHttpResult>> Post(
-        string token, PostWidgetMessageRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        HttpContext http, string token, PostWidgetMessageRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb,
+        IEventBus events, CancellationToken ct)
     {
         var errors = MessageLog.Validate(request.Content, request.ClientMessageId);
         if (string.IsNullOrWhiteSpace(request.ClientMessageId)) errors["clientMessageId"] = ["clientMessageId is required, so that a retry does not post twice."];
         if (errors.Count > 0) return Problems.Invalid(errors);
-        if (await FindSessionIdAsync(token, principal, db, ct) is not { } sessionId) return TokenNotFound();
-        var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.User, request.Content!, request.ClientMessageId, null, ct);
+        var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
+        if (session is null) return problem!;
+        var posted = await MessageLog.AppendAsync(db, session.Id, MessageTypes.User, request.Content!, request.ClientMessageId, null, ct);
+        if (!posted.Duplicate)
+        {
+            await PublishAsync(db, events, session, posted.Seq, ct);
+        }
         return posted.Duplicate ? TypedResults.Ok(posted) : TypedResults.Created($"/api/widget/sessions/{token}/messages?after={posted.Seq - 1}", posted);
     }
 
     private static async Task<Results<Ok<WidgetMessagesResponse>, ProblemHttpResult>> Messages(
-        string token, long? after, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        HttpContext http, string token, long? after, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
     {
-        if (await FindSessionIdAsync(token, principal, db, ct) is not { } sessionId) return TokenNotFound();
-        return TypedResults.Ok(new WidgetMessagesResponse(await MessageLog.ListAsync(db, sessionId, after ?? 0, ct)));
+        var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
+        if (session is null) return problem!;
+        return TypedResults.Ok(new WidgetMessagesResponse(await MessageLog.ListAsync(db, session.Id, after ?? 0, ct)));
     }
 
-    private static async Task<Guid?> FindSessionIdAsync(string token, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Feedback(
+        HttpContext http, string token, WidgetFeedbackRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
+    {
+        if (request.MessageId is not { } messageId) return Problems.Invalid("messageId", "messageId is required: the AI message being rated.");
+        if (request.Helpful is not { } helpful) return Problems.Invalid("helpful", "helpful is required: true or false.");
+        var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
+        if (session is null) return problem!;
+        // Customers may not update messages on the request path (seed: they view their history), so
+        // the rating is written on the trusted path once the message is proven to be theirs.
+        await using var system = systemDb.CreateContext();
+        var message = await system.Messages.SingleOrDefaultAsync(m => m.Id == messageId && m.SessionId == session.Id, ct);
+        if (message is null) return Problems.NotFound("messageId", $"Message {messageId} is not in this chat.");
+        if (message.MessageType != MessageTypes.Ai) return Problems.Invalid("messageId", "Only AI answers can be rated.");
+        var metadata = JsonNode.Parse(string.IsNullOrEmpty(message.AiMetadata) ? "{}" : message.AiMetadata)!.AsObject();
+        metadata["feedback"] = new JsonObject { ["helpful"] = helpful, ["at"] = DateTimeOffset.UtcNow };
+        message.AiMetadata = metadata.ToJsonString();
+        await system.SaveChangesAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<EscalationResponse>, ProblemHttpResult>> Escalate(
+        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, IEventBus events, CancellationToken ct)
+    {
+        var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
+        if (session is null) return problem!;
+
+        await using var system = systemDb.CreateContext();
+        // One statement decides who escalates, so two clicks (or two nodes) post one system message.
+        var changed = await system.Sessions.Where(s => s.Id == session.Id && s.Status != SessionStatus.Escalated)
+            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Escalated).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+        if (changed == 0) return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: true));
+        events.Publish(new StatusChanged(session.OrganizationId, session.Id, SessionStatus.Escalated));
+        var posted = await MessageLog.AppendAsync(system, session.Id, MessageTypes.System,
+            "You asked for a person. An agent will join this chat shortly; the AI stays quiet until then.", null, null, ct,
+            aiMetadata: """{"escalation":{"reason":"customer_request","rule":null}}""");
+        await PublishAsync(system, events, session, posted.Seq, ct);
+        return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: false));
+    }
+
+    internal static async Task PublishAsync(AppDbContext db, IEventBus events, WidgetSession session, long seq, CancellationToken ct)
+    {
+        var message = (await MessageLog.ListAsync(db, session.Id, seq - 1, ct)).FirstOrDefault(m => m.Seq == seq);
+        if (message is not null) events.Publish(new MessageCreated(session.OrganizationId, session.Id, message));
+    }
+
+    /// <summary>
+    /// The session a token names, as the token's holder sees it, or the problem to answer: 404 for an
+    /// unknown token, 403 when a cross-origin caller's origin is not one the organization allows.
+    /// </summary>
+    internal static async Task<(WidgetSession? Session, ProblemHttpResult? Problem)> ResolveAsync(
+        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
     {
         principal.SessionToken = token;
-        return await db.Sessions.Where(s => s.SessionToken == token).Select(s => (Guid?)s.Id).SingleOrDefaultAsync(ct);
+        var session = await db.Sessions.AsNoTracking().Where(s => s.SessionToken == token)
+            .Select(s => new WidgetSession(s.Id, s.OrganizationId, s.Status)).SingleOrDefaultAsync(ct);
+        if (session is null) return (null, TokenNotFound());
+        if (WidgetOrigins.CrossOrigin(http) is not null)
+        {
+            await using var system = systemDb.CreateContext();
+            var allowed = await system.Organizations.AsNoTracking().Where(o => o.Id == session.OrganizationId).Select(o => o.AllowedOrigins).SingleAsync(ct);
+            if (OriginRefused(http, allowed) is { } refused) return (null, refused);
+        }
+        return (session, null);
+    }
+
+    private static ProblemHttpResult? OriginRefused(HttpContext http, IEnumerable<string> allowed)
+    {
+        if (WidgetOrigins.CrossOrigin(http) is not { } origin) return null;
+        if (WidgetOrigins.Allows(allowed, origin))
+        {
+            WidgetOrigins.WriteAllowHeaders(http.Response, origin);
+            return null;
+        }
+        return TypedResults.Problem($"The origin {origin} may not use this organization's widget; an admin can add it to the organization's allowed origins.",
+            statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
+            extensions: new Dictionary<string, object?> { ["field"] = "Origin" });
     }
 
     private static bool IsValidHash(string externalId, string? userHash, string secret)
