@@ -19,9 +19,7 @@ public static class DataServiceCollectionExtensions
     {
         services.AddOptions<DatabaseOptions>()
             .Bind(configuration.GetSection(DatabaseOptions.Section))
-            .Configure(o => ResolveConnectionStrings(o, configuration))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+            .Configure(o => ResolveConnectionStrings(o, configuration));
 
         services.AddScoped<CurrentPrincipal>();
         services.AddScoped<PrincipalConnectionInterceptor>();

@@ -1,5 +1,3 @@
-using System.ComponentModel.DataAnnotations;
-
 namespace Switchboard.Data;
 
 public enum DatabaseProvider { Sqlite, Postgres }
@@ -17,9 +15,9 @@ public sealed class DatabaseOptions
     /// <summary>Create the demo organization and users on first run when the database has no organization.</summary>
     public bool SeedDemoData { get; set; } = true;
 
-    [Required]
+    /// <summary>Resolved from ConnectionStrings:Switchboard; checked where it is used, with a message that says what to set.</summary>
     public string RequestConnectionString { get; set; } = "";
 
-    [Required]
+    /// <summary>Resolved from ConnectionStrings:SwitchboardAdmin.</summary>
     public string AdminConnectionString { get; set; } = "";
 }

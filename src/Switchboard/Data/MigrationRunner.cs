@@ -21,6 +21,7 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
         else
         {
             RequirePostgresConnectionStrings(db);
+            RequireSeparateRoles(db);
         }
 
         await using (var context = systemDb.CreateContext())
@@ -61,7 +62,8 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
         catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidAuthorizationSpecification or PostgresErrorCodes.InvalidPassword)
         {
             throw new InvalidOperationException(
-                $"The request-path role cannot sign in ({e.MessageText}). Run `switchboard migrate`, which creates it from ConnectionStrings:Switchboard.", e);
+                $"The request-path role cannot sign in ({e.MessageText}). If it does not exist yet, run `switchboard migrate`, which creates it " +
+                "from ConnectionStrings:Switchboard; if it exists, check the password in ConnectionStrings:Switchboard.", e);
         }
         await using var command = new NpgsqlCommand(
             """
@@ -91,13 +93,6 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
     private async Task ProvisionRequestRoleAsync(DatabaseOptions db, CancellationToken cancellationToken)
     {
         var request = new NpgsqlConnectionStringBuilder(db.RequestConnectionString);
-        var admin = new NpgsqlConnectionStringBuilder(db.AdminConnectionString);
-        if (string.Equals(request.Username, admin.Username, StringComparison.Ordinal))
-        {
-            throw new InvalidOperationException(
-                "ConnectionStrings:Switchboard and ConnectionStrings:SwitchboardAdmin use the same role. " +
-                "The request path needs its own login role (for example switchboard_web) so that row-level security applies.");
-        }
 
         await using var connection = new NpgsqlConnection(db.AdminConnectionString);
         await connection.OpenAsync(cancellationToken);
@@ -132,6 +127,19 @@ public sealed class MigrationRunner(SystemDb systemDb, IOptions<DatabaseOptions>
                 "Database:Provider is Postgres: set ConnectionStrings:Switchboard (the request path's login role) and " +
                 "ConnectionStrings:SwitchboardAdmin (the owner that applies migrations), e.g. ConnectionStrings__Switchboard=" +
                 "\"Host=127.0.0.1;Database=switchboard;Username=switchboard_web;Password=...\".");
+        }
+    }
+
+    // Checked before any migration runs, so a misconfiguration changes nothing.
+    private static void RequireSeparateRoles(DatabaseOptions db)
+    {
+        var request = new NpgsqlConnectionStringBuilder(db.RequestConnectionString);
+        var admin = new NpgsqlConnectionStringBuilder(db.AdminConnectionString);
+        if (string.Equals(request.Username, admin.Username, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException(
+                "ConnectionStrings:Switchboard and ConnectionStrings:SwitchboardAdmin use the same role. " +
+                "The request path needs its own login role (for example switchboard_web) so that row-level security applies.");
         }
     }
 

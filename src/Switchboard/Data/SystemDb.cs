@@ -9,8 +9,9 @@ namespace Switchboard.Data;
 public sealed record WidgetOrganization(Guid Id, string IdentitySecret, List<string> AllowedOrigins);
 
 /// <summary>
-/// Contexts for trusted server work (migrations, demo data, background jobs) on the admin
-/// connection. The caller has already authorized the work; nothing a client sends reaches here unchecked.
+/// Contexts for trusted server work on the admin connection: migrations, demo data, accounts
+/// (Identity), the request's principal, widget-key lookups, and writes a caller was authorized for
+/// by the application wall (docs/security.md lists each use). Nothing a client sends reaches here unchecked.
 /// </summary>
 public sealed class SystemDb(IOptions<DatabaseOptions> options)
 {

@@ -38,8 +38,5 @@ public static class OrgAuthorization
 
     public static Guid OrgId(this HttpContext http) => Guid.Parse((string)http.GetRouteValue("orgId")!);
 
-    public static Task<bool> OrganizationExistsAsync(this AppDbContext db, Guid orgId, CancellationToken ct) =>
-        db.Organizations.AnyAsync(o => o.Id == orgId, ct);
-
     public static bool IsAtLeast(this string role, string minimum) => OrgRoles.Rank(role) >= OrgRoles.Rank(minimum);
 }

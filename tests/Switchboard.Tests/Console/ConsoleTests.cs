@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +13,7 @@ namespace Switchboard.Tests.Console;
 /// The console as a browser without JavaScript sees it: the sign-in form, the cookie, and the
 /// prerendered pages (interactive pages render their first frame on the server).
 /// </summary>
-public abstract class ConsoleTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
+public abstract partial class ConsoleTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
     where TFactory : SwitchboardFactory, new()
 {
     private const string SignInPath = "/account/login";
@@ -101,6 +102,29 @@ public abstract class ConsoleTests<TFactory>(WorldFixture<TFactory> fixture) : I
         var page = await browser.GetStringAsync(location, Ct);
         Assert.Contains("The email or password is wrong.", page, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync("/console", Ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASignInPostedWithoutTheFormsAntiforgeryTokenIsRefused()
+    {
+        var email = await NewMemberAsync(World.OrgA, OrgRoles.Agent);
+        using var browser = NewBrowser();
+        var response = await browser.PostAsync(SignInPath, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["email"] = email,
+            ["password"] = TestWorld.Password,
+        }), Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.False(SetsSessionCookie(response));
+    }
+
+    [Fact]
+    public async Task AFailedSignInKeepsThePageThatAskedForIt()
+    {
+        var email = await NewMemberAsync(World.OrgA, OrgRoles.Agent);
+        using var browser = NewBrowser();
+        var response = await SignInAsync(browser, email, "not-the-password", returnUrl: "/console/somewhere");
+        Assert.Contains("returnUrl=%2Fconsole%2Fsomewhere", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -193,13 +217,23 @@ public abstract class ConsoleTests<TFactory>(WorldFixture<TFactory> fixture) : I
     private HttpClient NewBrowser() =>
         fixture.Factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    private static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string email, string password, string returnUrl = "") =>
-        browser.PostAsync(SignInPath, new FormUrlEncodedContent(new Dictionary<string, string>
+    /// <summary>What a browser does: load the form (its antiforgery token and cookie), then post it.</summary>
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string email, string password, string returnUrl = "")
+    {
+        var form = await browser.GetStringAsync(SignInPath, Ct);
+        var token = AntiforgeryField().Match(form);
+        Assert.True(token.Success, "the sign-in form carries an antiforgery token");
+        return await browser.PostAsync(SignInPath, new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["email"] = email,
             ["password"] = password,
             ["returnUrl"] = returnUrl,
+            ["__RequestVerificationToken"] = System.Net.WebUtility.HtmlDecode(token.Groups[1].Value),
         }), Ct);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
 
     private static bool SetsSessionCookie(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Set-Cookie", out var cookies)

@@ -94,6 +94,24 @@ public abstract class AccountsAndMembersTests<TFactory>(WorldFixture<TFactory> f
     }
 
     [Fact]
+    public async Task AnAccessTokenStopsWorkingWhenThePasswordChanges()
+    {
+        var email = await NewMemberEmailAsync("agent");
+        var client = await World.Factory.ClientForAsync(email, TestWorld.Password);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/me", Ct)).StatusCode);
+
+        await using (var scope = World.Factory.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Switchboard.Features.Accounts.AppUser>>();
+            var user = await users.FindByEmailAsync(email);
+            var reset = await users.GeneratePasswordResetTokenAsync(user!);
+            Assert.True((await users.ResetPasswordAsync(user!, reset, "a completely new password")).Succeeded);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me", Ct)).StatusCode);
+    }
+
+    [Fact]
     public async Task AdminsReadAndRotateTheIdentitySecretThatVerifiesCustomers()
     {
         var url = $"/api/orgs/{World.OrgB.Id}/identity-secret";

@@ -77,6 +77,20 @@ public abstract class ApplicationWallTests<TFactory>(WorldFixture<TFactory> fixt
         Assert.All(seenAnalytics, a => Assert.True(a.AgentId == userId || adminOrgs.Contains(a.OrganizationId!.Value)));
         var expectedAnalytics = actor switch { "agentA" or "agentB" => 1, "adminA" => 2, "adminB" => 1, _ => 0 };
         Assert.Equal(expectedAnalytics, seenAnalytics.Count);
+
+        // The tenant tables around the seed: organizations to their members, memberships to the
+        // person and the organization's agents, accounts to themselves and their organizations' agents.
+        var seenOrgs = await db.Organizations.Where(o => worldOrgs.Contains(o.Id)).Select(o => o.Id).ToListAsync(ct);
+        Assert.Equal(worldOrgs.Where(memberOrgs.Contains).Order().ToList(), seenOrgs.Order().ToList());
+        var seenMembers = await db.OrganizationMembers.Where(m => worldOrgs.Contains(m.OrganizationId)).Select(m => new { m.UserId, m.OrganizationId }).ToListAsync(ct);
+        Assert.All(seenMembers, m => Assert.True(m.UserId == userId || agentOrgs.Contains(m.OrganizationId)));
+        await using var trusted = World.Factory.SystemContext();
+        var allMembers = await trusted.OrganizationMembers.Where(m => worldOrgs.Contains(m.OrganizationId)).Select(m => new { m.UserId, m.OrganizationId }).ToListAsync(ct);
+        Assert.Equal(allMembers.Count(m => m.UserId == userId || agentOrgs.Contains(m.OrganizationId)), seenMembers.Count);
+        var worldPeople = World.Actors.Values.Where(a => a.UserId is not null).Select(a => a.UserId!.Value).ToList();
+        var seenPeople = await db.Users.Where(u => worldPeople.Contains(u.Id)).Select(u => u.Id).ToListAsync(ct);
+        var expectedPeople = worldPeople.Where(p => p == userId || allMembers.Any(m => m.UserId == p && agentOrgs.Contains(m.OrganizationId)));
+        Assert.Equal(expectedPeople.Order().ToList(), seenPeople.Order().ToList());
     }
 }
 

@@ -30,8 +30,9 @@ public static class AuthApi
         app.MapGet("/api/me", Me).RequireAuthorization().WithTags("Auth");
 
         // Cookie sign-in for the console: a plain form post, so it works without JavaScript.
-        app.MapPost("/account/login", CookieLogin).AllowAnonymous().WithTags("Auth").DisableAntiforgery().ExcludeFromDescription();
-        app.MapPost("/account/logout", async (SignInManager<AppUser> signIn) =>
+        // Antiforgery-checked (the form carries the token): no other site can sign a visitor in as itself.
+        app.MapPost("/account/login", CookieLogin).AllowAnonymous().WithTags("Auth").ExcludeFromDescription();
+        app.MapPost("/account/logout", async ([FromForm] string? returnUrl, SignInManager<AppUser> signIn) =>
         {
             await signIn.SignOutAsync();
             return TypedResults.LocalRedirect("/account/login");
@@ -82,13 +83,16 @@ public static class AuthApi
         var (user, detail) = await CheckPasswordAsync(email ?? "", password ?? "", users, signIn);
         if (user is null)
         {
-            return Results.LocalRedirect("/account/login?error=" + Uri.EscapeDataString(detail));
+            var again = "/account/login?error=" + Uri.EscapeDataString(detail);
+            return Results.LocalRedirect(IsLocal(returnUrl) ? again + "&returnUrl=" + Uri.EscapeDataString(returnUrl!) : again);
         }
         await signIn.SignInAsync(user, isPersistent: true);
-        var target = !string.IsNullOrEmpty(returnUrl) && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal)
-            ? returnUrl : "/console";
+        var target = IsLocal(returnUrl) ? returnUrl! : "/console";
         return Results.LocalRedirect(target);
     }
+
+    private static bool IsLocal(string? url) =>
+        !string.IsNullOrEmpty(url) && url.StartsWith('/') && !url.StartsWith("//", StringComparison.Ordinal) && !url.StartsWith("/\\", StringComparison.Ordinal);
 
     private static async Task<(AppUser? User, string Detail)> CheckPasswordAsync(
         string email, string password, UserManager<AppUser> users, SignInManager<AppUser> signIn)

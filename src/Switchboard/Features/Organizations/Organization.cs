@@ -6,7 +6,7 @@ public sealed class Organization
     public Guid Id { get; set; } = Guid.CreateVersion7();
     public required string Name { get; set; }
 
-    /// <summary>URL-safe unique handle used by the CLI (<c>kb import --org slug</c>).</summary>
+    /// <summary>URL-safe unique handle, for people and the CLI (<c>users create --org slug</c>).</summary>
     public required string Slug { get; set; }
 
     /// <summary>Public key the widget script carries; safe to publish, identifies the organization only.</summary>
@@ -18,7 +18,7 @@ public sealed class Organization
     /// <summary>IANA time zone for business hours and daily analytics.</summary>
     public string TimeZone { get; set; } = "UTC";
 
-    /// <summary>Secret for HMAC-SHA256 customer identity verification (<c>userHash</c>). Never leaves the server.</summary>
+    /// <summary>Secret for HMAC-SHA256 customer identity verification (<c>userHash</c>); only the organization's admins can read it.</summary>
     public string IdentitySecret { get; set; } = NewSecret();
 
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;

@@ -12,7 +12,7 @@ public sealed record IdentitySecretResponse(string IdentitySecret);
 
 public sealed record UpdateOrganizationRequest(string? Name, List<string>? AllowedOrigins, string? TimeZone);
 
-/// <summary>An organization's own settings. The identity secret is never returned.</summary>
+/// <summary>An organization's own settings. The identity secret is returned only by its own admin-only route.</summary>
 public static class OrganizationsApi
 {
     public static IEndpointRouteBuilder MapOrganizationsApi(this IEndpointRouteBuilder app)

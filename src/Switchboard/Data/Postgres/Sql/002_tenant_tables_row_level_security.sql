@@ -1,6 +1,6 @@
 -- Row-level security for the tenant tables the seed refers to but does not define: organizations,
--- organization_members and the accounts in auth.*. DESIGN.md asks for ENABLE + FORCE on every
--- tenant table; 001 covers the five seed tables. Secrets (password hashes, security stamps, the
+-- organization_members and the accounts in auth.*: every tenant table gets ENABLE + FORCE, and 001
+-- covers the five seed tables. Secrets (password hashes, security stamps, the
 -- organization's identity secret) are not even column-readable by the request path: accounts are
 -- managed on the trusted path (ASP.NET Core Identity's store runs on the owner's connection).
 
