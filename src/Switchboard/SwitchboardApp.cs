@@ -3,6 +3,7 @@ using Scalar.AspNetCore;
 using Switchboard.Components;
 using Switchboard.Data;
 using Switchboard.Features.Accounts;
+using Switchboard.Features.Ai.OpenAi;
 using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
@@ -36,6 +37,8 @@ public static class SwitchboardApp
         services.AddScoped<MemberService>();
         services.AddSwitchboardWidget(builder.Configuration);
         builder.AddSwitchboardConsole();
+        // Last: the optional OpenAI-compatible providers replace the default answerer and embedding generator.
+        builder.Services.AddSwitchboardChat(builder.Configuration);
         return builder;
     }
 

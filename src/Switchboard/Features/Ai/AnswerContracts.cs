@@ -9,7 +9,17 @@ public sealed record AnswerRequest(string Question, IReadOnlyList<Passage> Passa
 public sealed record ConversationTurn(string Role, string Text);
 
 /// <summary>One streamed piece of an answer: a text delta while it is produced, then the completion.</summary>
-public sealed record AnswerUpdate(string? TextDelta, AnswerCompletion? Completion);
+/// <remarks>
+/// <paramref name="ResetText"/>: when true (with no delta and no completion), every delta received so far for
+/// this answer is void and the consumer discards it; the deltas that follow start the answer again. An answerer
+/// sends it when its model fails after streaming part of an answer and it switches to a fallback answer.
+/// The completion's <see cref="AnswerCompletion.Text"/> is always the full, final text.
+/// </remarks>
+public sealed record AnswerUpdate(string? TextDelta, AnswerCompletion? Completion, bool ResetText = false)
+{
+    /// <summary>The update that voids the deltas sent so far (see <see cref="ResetText"/>).</summary>
+    public static AnswerUpdate Reset { get; } = new(null, null, ResetText: true);
+}
 
 /// <summary>
 /// The finished answer. <see cref="CitedArticleIds"/> only ever names retrieved articles.
