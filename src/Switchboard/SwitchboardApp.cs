@@ -4,6 +4,7 @@ using Switchboard.Components;
 using Switchboard.Data;
 using Switchboard.Features.Accounts;
 using Switchboard.Features.Ai.OpenAi;
+using Switchboard.Features.Ai;
 using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
@@ -23,6 +24,7 @@ public static class SwitchboardApp
         var services = builder.Services;
         services.AddSwitchboardData(builder.Configuration);
         services.AddSwitchboardAccounts();
+        services.AddSwitchboardAi(builder.Configuration);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -8,12 +8,12 @@ using Switchboard.Features.Organizations;
 namespace Switchboard.Cli;
 
 /// <summary>
-/// The commands on the same executable as the server: <c>serve</c> (the default), <c>migrate</c>
-/// and <c>users</c>. Anything that is not a command goes to the web host (<c>--urls</c>, configuration).
+/// The commands on the same executable as the server: <c>serve</c> (the default), <c>migrate</c>,
+/// <c>users</c> and <c>eval</c>. Anything that is not a command goes to the web host (<c>--urls</c>, configuration).
 /// </summary>
 public static class SwitchboardCli
 {
-    private static readonly string[] Commands = ["migrate", "users"];
+    private static readonly string[] Commands = ["migrate", "users", "eval"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -29,6 +29,7 @@ public static class SwitchboardCli
         };
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(UsersCommand());
+        root.Subcommands.Add(EvalCommand.Create());
         AllowConfiguration(root);
         try
         {

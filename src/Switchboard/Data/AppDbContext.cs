@@ -25,6 +25,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<ChatbotSession> Sessions => Set<ChatbotSession>();
     public DbSet<ConversationMessage> Messages => Set<ConversationMessage>();
     public DbSet<KnowledgeArticle> Knowledge => Set<KnowledgeArticle>();
+    public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
     public DbSet<AgentAnalytics> AgentAnalytics => Set<AgentAnalytics>();
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
 
@@ -50,6 +51,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new ChatbotSessionConfiguration(Sql));
         builder.ApplyConfiguration(new ConversationMessageConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeArticleConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeChunkConfiguration(Sql));
         builder.ApplyConfiguration(new AgentAnalyticsConfiguration(Sql));
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
 
@@ -66,6 +68,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
             || AgentOrgs.Contains(m.Session!.OrganizationId));
         builder.Entity<KnowledgeArticle>().HasQueryFilter(k =>
             IsSystem || k.OrganizationId == null || MemberOrgs.Contains(k.OrganizationId.Value));
+        // Chunks are readable exactly where their article is (003_knowledge_chunks_row_level_security.sql).
+        builder.Entity<KnowledgeChunk>().HasQueryFilter(c =>
+            IsSystem || c.OrganizationId == null || MemberOrgs.Contains(c.OrganizationId.Value));
         builder.Entity<AgentAnalytics>().HasQueryFilter(a =>
             IsSystem
             || (UserId != null && a.AgentId == UserId)

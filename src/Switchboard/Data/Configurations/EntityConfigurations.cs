@@ -144,6 +144,23 @@ internal sealed class KnowledgeArticleConfiguration(ProviderSql sql) : IEntityTy
     }
 }
 
+internal sealed class KnowledgeChunkConfiguration(ProviderSql sql) : IEntityTypeConfiguration<KnowledgeChunk>
+{
+    public void Configure(EntityTypeBuilder<KnowledgeChunk> e)
+    {
+        e.ToTable("knowledge_chunks");
+        e.TimestampsAndId(sql, updatedAt: false);
+        // Chunks are derived data: they go with their article.
+        e.HasOne(x => x.Article).WithMany().HasForeignKey(x => x.ArticleId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.NoAction);
+        e.HasIndex(x => new { x.ArticleId, x.Ordinal }).IsUnique();
+        // Retrieval loads one organization's chunks (and the global ones); row-level security filters on it too.
+        e.HasIndex(x => x.OrganizationId);
+        e.Property(x => x.EmbeddingModel).HasMaxLength(200);
+        e.Property(x => x.ContentHash).HasMaxLength(64);
+    }
+}
+
 internal sealed class AgentAnalyticsConfiguration(ProviderSql sql) : IEntityTypeConfiguration<AgentAnalytics>
 {
     public void Configure(EntityTypeBuilder<AgentAnalytics> e)

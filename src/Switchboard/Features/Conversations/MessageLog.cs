@@ -30,6 +30,7 @@ public static class MessageLog
         return errors;
     }
 
+    /// <param name="aiMetadata">ai_metadata JSON of an AI message, stored with it so that no reader sees the message without it.</param>
     public static async Task<PostedMessage> AppendAsync(AppDbContext db, Guid sessionId, string messageType, string content,
         string? clientMessageId, Guid? agentId, CancellationToken ct, string? aiMetadata = null)
     {
@@ -47,6 +48,7 @@ public static class MessageLog
                 SessionId = sessionId, MessageType = messageType, Content = content.Trim(), ClientMessageId = clientMessageId, AgentId = agentId, Seq = seq,
                 AiMetadata = aiMetadata ?? "{}",
             };
+            if (aiMetadata is not null) message.AiMetadata = aiMetadata;
             db.Messages.Add(message);
             try
             {

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
+using Switchboard.Features.Ai;
 using Switchboard.Features.Organizations;
 using Switchboard.Tenancy;
 
@@ -32,9 +33,9 @@ public static class KnowledgeApi
         read.MapGet("/{articleId:guid}", (HttpContext http, Guid articleId, AppDbContext db, CancellationToken ct) => Get(db, http.OrgId(), articleId, ct));
 
         var write = app.MapGroup("/api/orgs/{orgId}/knowledge").WithTags("Knowledge").RequireOrgRole(OrgRoles.Admin);
-        write.MapPost("/", (HttpContext http, ArticleRequest request, AppDbContext db, CancellationToken ct) => Create(db, http.OrgId(), request, ct));
-        write.MapPut("/{articleId:guid}", (HttpContext http, Guid articleId, ArticleRequest request, AppDbContext db, CancellationToken ct) => Update(db, http.OrgId(), articleId, request, ct));
-        write.MapDelete("/{articleId:guid}", (HttpContext http, Guid articleId, AppDbContext db, CancellationToken ct) => Delete(db, http.OrgId(), articleId, ct));
+        write.MapPost("/", (HttpContext http, ArticleRequest request, AppDbContext db, KnowledgeIndexQueue queue, CancellationToken ct) => Create(db, queue, http.OrgId(), request, ct));
+        write.MapPut("/{articleId:guid}", (HttpContext http, Guid articleId, ArticleRequest request, AppDbContext db, KnowledgeIndexQueue queue, VectorIndex index, CancellationToken ct) => Update(db, queue, index, http.OrgId(), articleId, request, ct));
+        write.MapDelete("/{articleId:guid}", (HttpContext http, Guid articleId, AppDbContext db, VectorIndex index, CancellationToken ct) => Delete(db, index, http.OrgId(), articleId, ct));
 
         var global = app.MapGroup("/api/knowledge/global").WithTags("Global knowledge");
         global.MapGet("/", (string? q, string? category, AppDbContext db, CancellationToken ct) => List(db, null, q, category, ct)).AllowAnonymous();
@@ -43,9 +44,9 @@ public static class KnowledgeApi
             context.HttpContext.RequestServices.GetRequiredService<CurrentPrincipal>().IsPlatformAdmin
                 ? await next(context)
                 : Problems.Forbidden("Only platform admins manage global knowledge."));
-        platform.MapPost("/", (ArticleRequest request, AppDbContext db, CancellationToken ct) => Create(db, null, request, ct));
-        platform.MapPut("/{articleId:guid}", (Guid articleId, ArticleRequest request, AppDbContext db, CancellationToken ct) => Update(db, null, articleId, request, ct));
-        platform.MapDelete("/{articleId:guid}", (Guid articleId, AppDbContext db, CancellationToken ct) => Delete(db, null, articleId, ct));
+        platform.MapPost("/", (ArticleRequest request, AppDbContext db, KnowledgeIndexQueue queue, CancellationToken ct) => Create(db, queue, null, request, ct));
+        platform.MapPut("/{articleId:guid}", (Guid articleId, ArticleRequest request, AppDbContext db, KnowledgeIndexQueue queue, VectorIndex index, CancellationToken ct) => Update(db, queue, index, null, articleId, request, ct));
+        platform.MapDelete("/{articleId:guid}", (Guid articleId, AppDbContext db, VectorIndex index, CancellationToken ct) => Delete(db, index, null, articleId, ct));
         return app;
     }
 
@@ -63,7 +64,7 @@ public static class KnowledgeApi
             ? TypedResults.Ok(ArticleResponse.From(article))
             : ArticleNotFound(articleId);
 
-    private static async Task<Results<Created<ArticleResponse>, ValidationProblem>> Create(AppDbContext db, Guid? orgId, ArticleRequest request, CancellationToken ct)
+    private static async Task<Results<Created<ArticleResponse>, ValidationProblem>> Create(AppDbContext db, KnowledgeIndexQueue queue, Guid? orgId, ArticleRequest request, CancellationToken ct)
     {
         var errors = Validate(request, creating: true);
         if (errors.Count > 0) return Problems.Invalid(errors);
@@ -78,12 +79,13 @@ public static class KnowledgeApi
         };
         db.Knowledge.Add(article);
         await db.SaveChangesAsync(ct);
+        queue.Enqueue(article.Id); // embedded in the background; answers use it once indexed
         var path = orgId is null ? $"/api/knowledge/global/{article.Id}" : $"/api/orgs/{orgId}/knowledge/{article.Id}";
         return TypedResults.Created(path, ArticleResponse.From(article));
     }
 
     private static async Task<Results<Ok<ArticleResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        AppDbContext db, Guid? orgId, Guid articleId, ArticleRequest request, CancellationToken ct)
+        AppDbContext db, KnowledgeIndexQueue queue, VectorIndex index, Guid? orgId, Guid articleId, ArticleRequest request, CancellationToken ct)
     {
         var errors = Validate(request, creating: false);
         if (errors.Count > 0) return Problems.Invalid(errors);
@@ -95,13 +97,22 @@ public static class KnowledgeApi
         if (request.Tags is not null) article.Tags = NormalizeTags(request.Tags);
         if (request.IsActive is not null) article.IsActive = request.IsActive;
         await db.SaveChangesAsync(ct);
+        // A title or is_active change needs no embedding, only a fresh matrix; changed content is re-embedded.
+        index.Invalidate(orgId);
+        queue.Enqueue(article.Id);
         return TypedResults.Ok(ArticleResponse.From(article));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(AppDbContext db, Guid? orgId, Guid articleId, CancellationToken ct) =>
-        await db.Knowledge.Where(a => a.Id == articleId && a.OrganizationId == orgId).ExecuteDeleteAsync(ct) > 0
-            ? TypedResults.NoContent()
-            : ArticleNotFound(articleId);
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(AppDbContext db, VectorIndex index, Guid? orgId, Guid articleId, CancellationToken ct)
+    {
+        // Its passages go with it (ON DELETE CASCADE); the matrix that holds them is dropped.
+        if (await db.Knowledge.Where(a => a.Id == articleId && a.OrganizationId == orgId).ExecuteDeleteAsync(ct) == 0)
+        {
+            return ArticleNotFound(articleId);
+        }
+        index.Invalidate(orgId);
+        return TypedResults.NoContent();
+    }
 
     private static Dictionary<string, string[]> Validate(ArticleRequest r, bool creating)
     {

@@ -563,6 +563,67 @@ namespace Switchboard.Data.Postgres.Migrations
                     b.ToTable("ai_knowledge_base", (string)null);
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<Guid>("ArticleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("article_id");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("content_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.PrimitiveCollection<float[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("real[]")
+                        .HasColumnName("embedding");
+
+                    b.Property<string>("EmbeddingModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("embedding_model");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("integer")
+                        .HasColumnName("ordinal");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_chunks");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_knowledge_chunks_organization_id");
+
+                    b.HasIndex("ArticleId", "Ordinal")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_chunks_article_id_ordinal");
+
+                    b.ToTable("knowledge_chunks", (string)null);
+                });
+
             modelBuilder.Entity("Switchboard.Features.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -789,6 +850,24 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.NoAction)
                         .HasConstraintName("fk_ai_knowledge_base_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.HasOne("Switchboard.Features.Knowledge.KnowledgeArticle", "Article")
+                        .WithMany()
+                        .HasForeignKey("ArticleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_chunks_knowledge_article_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .HasConstraintName("fk_knowledge_chunks_organizations_organization_id");
+
+                    b.Navigation("Article");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Organizations.OrganizationMember", b =>

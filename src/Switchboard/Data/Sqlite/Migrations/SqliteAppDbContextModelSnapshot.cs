@@ -530,6 +530,64 @@ namespace Switchboard.Data.Sqlite.Migrations
                     b.ToTable("ai_knowledge_base", (string)null);
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid>("ArticleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("article_id");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("content_hash");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Embedding")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("embedding");
+
+                    b.Property<string>("EmbeddingModel")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("embedding_model");
+
+                    b.Property<int>("Ordinal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("ordinal");
+
+                    b.Property<Guid?>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_chunks");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_knowledge_chunks_organization_id");
+
+                    b.HasIndex("ArticleId", "Ordinal")
+                        .IsUnique()
+                        .HasDatabaseName("ix_knowledge_chunks_article_id_ordinal");
+
+                    b.ToTable("knowledge_chunks", (string)null);
+                });
+
             modelBuilder.Entity("Switchboard.Features.Organizations.Organization", b =>
                 {
                     b.Property<Guid>("Id")
@@ -749,6 +807,24 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.NoAction)
                         .HasConstraintName("fk_ai_knowledge_base_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
+                {
+                    b.HasOne("Switchboard.Features.Knowledge.KnowledgeArticle", "Article")
+                        .WithMany()
+                        .HasForeignKey("ArticleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_chunks_knowledge_article_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.NoAction)
+                        .HasConstraintName("fk_knowledge_chunks_organizations_organization_id");
+
+                    b.Navigation("Article");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Organizations.OrganizationMember", b =>

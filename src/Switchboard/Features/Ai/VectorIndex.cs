@@ -1,0 +1,165 @@
+using System.Collections.Concurrent;
+using System.Numerics.Tensors;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+using Switchboard.Data;
+
+namespace Switchboard.Features.Ai;
+
+/// <summary>One article found for a question: its score is that of its best passage.</summary>
+public sealed record RetrievedArticle(Guid ArticleId, string Title, double Score, string Passage);
+
+/// <summary>What retrieval found and whether it is strong enough to answer from.</summary>
+public sealed record Retrieval(IReadOnlyList<RetrievedArticle> Articles, double Evidence, double Confidence, bool Answerable);
+
+/// <summary>
+/// Exact vector search over one organization's knowledge plus the global knowledge, in memory.
+/// Each organization's matrix is loaded on first use (trusted path: the session's organization is
+/// already known) and dropped when that organization's or the global knowledge changes. Nothing of
+/// another organization is ever loaded into it, so nothing of theirs can be retrieved.
+/// </summary>
+/// <remarks>Invalidation is per node; several nodes need a change notification (LISTEN/NOTIFY) to share it.</remarks>
+public sealed class VectorIndex(SystemDb systemDb, IEmbeddingGenerator<string, Embedding<float>> embeddings, ILogger<VectorIndex> logger)
+{
+    private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
+    private readonly ConcurrentDictionary<Guid, long> _versions = new();
+    private long _globalVersion;
+
+    private string Model => embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "unknown";
+
+    /// <summary>Knowledge of <paramref name="organizationId"/> changed; null means global knowledge, which every organization searches.</summary>
+    public void Invalidate(Guid? organizationId)
+    {
+        if (organizationId is { } id)
+        {
+            _versions.AddOrUpdate(id, 1, (_, v) => v + 1);
+        }
+        else
+        {
+            Interlocked.Increment(ref _globalVersion);
+        }
+    }
+
+    public async Task<Retrieval> SearchAsync(Guid organizationId, ReadOnlyMemory<float> query, int top, CancellationToken ct)
+    {
+        var matrix = await GetAsync(organizationId, ct);
+        return matrix.Search(query.Span, top);
+    }
+
+    /// <summary>The organization's current matrix, built once however many questions ask for it at the same time.</summary>
+    public Task<KnowledgeMatrix> GetAsync(Guid organizationId, CancellationToken ct)
+    {
+        var version = _versions.GetValueOrDefault(organizationId);
+        var global = Interlocked.Read(ref _globalVersion);
+        var entry = _entries.AddOrUpdate(organizationId,
+            _ => new Entry(version, global, new Lazy<Task<KnowledgeMatrix>>(() => LoadAsync(organizationId))),
+            (_, existing) => existing.Version == version && existing.GlobalVersion == global && !existing.Matrix.Value.IsFaulted
+                ? existing
+                : new Entry(version, global, new Lazy<Task<KnowledgeMatrix>>(() => LoadAsync(organizationId))));
+        // The load is shared, so one caller giving up must not cancel it for the others.
+        return entry.Matrix.Value.WaitAsync(ct);
+    }
+
+    private async Task<KnowledgeMatrix> LoadAsync(Guid organizationId)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var model = Model;
+        await using var db = systemDb.CreateContext();
+        // The article's organization must match too: a chunk filed under the wrong organization is never searched.
+        var rows = await db.KnowledgeChunks.AsNoTracking()
+            .Where(c => (c.OrganizationId == organizationId || c.OrganizationId == null)
+                        && c.Article!.OrganizationId == c.OrganizationId
+                        && c.Article.IsActive == true
+                        && c.EmbeddingModel == model)
+            .OrderBy(c => c.ArticleId).ThenBy(c => c.Ordinal)
+            .Select(c => new { c.ArticleId, c.Article!.Title, c.Text, c.Embedding })
+            .ToListAsync();
+        var matrix = await Task.Run(() => KnowledgeMatrix.Build(rows.Select(r => (r.ArticleId, r.Title, r.Text, r.Embedding)).ToList()));
+        logger.LogInformation("Loaded knowledge of {Organization}: {Passages} passages of {Articles} articles, answer threshold {Threshold:F3} in {Ms:F0} ms",
+            organizationId, matrix.Count, matrix.ArticleCount, matrix.Calibration.Threshold, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return matrix;
+    }
+
+    private sealed record Entry(long Version, long GlobalVersion, Lazy<Task<KnowledgeMatrix>> Matrix);
+}
+
+/// <summary>Passages' embeddings in one contiguous row-major array, for SIMD dot products.</summary>
+public sealed class KnowledgeMatrix
+{
+    private readonly float[] _vectors;
+    private readonly int[] _rowArticle;
+    private readonly string[] _rowText;
+    private readonly Guid[] _articleIds;
+    private readonly string[] _titles;
+
+    private KnowledgeMatrix(float[] vectors, int dimensions, int[] rowArticle, string[] rowText, Guid[] articleIds, string[] titles, KnowledgeCalibration calibration)
+    {
+        _vectors = vectors;
+        Dimensions = dimensions;
+        _rowArticle = rowArticle;
+        _rowText = rowText;
+        _articleIds = articleIds;
+        _titles = titles;
+        Calibration = calibration;
+    }
+
+    public int Dimensions { get; }
+    public int Count => _rowArticle.Length;
+    public int ArticleCount => _articleIds.Length;
+    public KnowledgeCalibration Calibration { get; }
+
+    /// <summary>Rows must come grouped by article.</summary>
+    public static KnowledgeMatrix Build(IReadOnlyList<(Guid ArticleId, string Title, string Text, float[] Embedding)> rows)
+    {
+        var dimensions = rows.Count > 0 ? rows[0].Embedding.Length : 0;
+        // A model change leaves vectors of another size until re-indexed; they cannot be compared.
+        var usable = rows.Where(r => r.Embedding.Length == dimensions).ToList();
+        var vectors = new float[usable.Count * dimensions];
+        var rowArticle = new int[usable.Count];
+        var rowText = new string[usable.Count];
+        var ids = new List<Guid>();
+        var titles = new List<string>();
+        for (var i = 0; i < usable.Count; i++)
+        {
+            var row = usable[i];
+            if (ids.Count == 0 || ids[^1] != row.ArticleId)
+            {
+                ids.Add(row.ArticleId);
+                titles.Add(row.Title);
+            }
+            row.Embedding.CopyTo(vectors, i * dimensions);
+            rowArticle[i] = ids.Count - 1;
+            rowText[i] = row.Text;
+        }
+        var calibration = KnowledgeCalibration.Compute(vectors, dimensions, rowArticle, ids.Count);
+        return new KnowledgeMatrix(vectors, dimensions, rowArticle, rowText, [.. ids], [.. titles], calibration);
+    }
+
+    /// <summary>Every passage is scored (exact search); an article scores as its best passage.</summary>
+    public Retrieval Search(ReadOnlySpan<float> query, int top)
+    {
+        if (Count == 0 || query.Length != Dimensions)
+        {
+            return new Retrieval([], 0, 0, false);
+        }
+        var best = new float[ArticleCount];
+        var bestRow = new int[ArticleCount];
+        Array.Fill(best, float.NegativeInfinity);
+        for (var r = 0; r < _rowArticle.Length; r++)
+        {
+            var score = TensorPrimitives.Dot(_vectors.AsSpan(r * Dimensions, Dimensions), query);
+            var a = _rowArticle[r];
+            if (score > best[a])
+            {
+                best[a] = score;
+                bestRow[a] = r;
+            }
+        }
+        var order = Enumerable.Range(0, ArticleCount).OrderByDescending(a => best[a]).Take(Math.Max(top, 2)).ToArray();
+        var evidence = KnowledgeCalibration.Evidence(best[order[0]], order.Length > 1 ? best[order[1]] : null);
+        var articles = order.Take(top)
+            .Select(a => new RetrievedArticle(_articleIds[a], _titles[a], best[a], _rowText[bestRow[a]]))
+            .ToList();
+        return new Retrieval(articles, evidence, Calibration.Confidence(evidence), Calibration.Answers(evidence));
+    }
+}
