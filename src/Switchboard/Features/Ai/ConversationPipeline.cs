@@ -73,9 +73,10 @@ public sealed class ConversationPipeline(
     public const string NoAnswerText =
         "I'm sorry, I don't know the answer to that, and I'd rather not guess. Would you like me to connect you with a person from our team?";
 
-    /// <param name="onDelta">Receives the answer's text as it is produced.</param>
+    /// <param name="onDelta">Receives the answer's text as it is produced; an empty string with
+    /// <c>reset</c> true voids what was received so far (the model failed mid-answer and the fallback follows).</param>
     public async Task<PipelineResult> RunAsync(Guid organizationId, string question, IReadOnlyList<ConversationTurn> history,
-        Func<string, ValueTask>? onDelta, CancellationToken ct)
+        Func<string, bool, ValueTask>? onDelta, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         var vector = await embeddings.GenerateVectorAsync(question, cancellationToken: ct);
@@ -95,9 +96,13 @@ public sealed class ConversationPipeline(
         AnswerCompletion? completion = null;
         await foreach (var update in answerer.AnswerAsync(new AnswerRequest(question, passages, history), ct))
         {
-            if (update.TextDelta is { Length: > 0 } delta && onDelta is not null)
+            if (onDelta is not null && update.ResetText)
             {
-                await onDelta(delta);
+                await onDelta("", true);
+            }
+            else if (update.TextDelta is { Length: > 0 } delta && onDelta is not null)
+            {
+                await onDelta(delta, false);
             }
             completion ??= update.Completion;
         }

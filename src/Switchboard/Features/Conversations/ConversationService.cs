@@ -50,9 +50,9 @@ public sealed class ConversationService(SystemDb systemDb, ConversationPipeline 
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(org, question, history, delta =>
+            result = await pipeline.RunAsync(org, question, history, (delta, reset) =>
             {
-                events.Publish(new AiTokenStreamed(org, sessionId, userMessageSeq, delta));
+                events.Publish(new AiTokenStreamed(org, sessionId, userMessageSeq, delta, reset));
                 return ValueTask.CompletedTask;
             }, ct);
         }

@@ -9,8 +9,11 @@ public abstract record SessionEvent(Guid OrganizationId, Guid SessionId);
 public sealed record MessageCreated(Guid OrganizationId, Guid SessionId, MessageResponse Message, bool Internal = false)
     : SessionEvent(OrganizationId, SessionId);
 
-/// <summary>A piece of an AI answer being streamed, before the AI message is stored.</summary>
-public sealed record AiTokenStreamed(Guid OrganizationId, Guid SessionId, long ReplyToSeq, string Delta)
+/// <summary>
+/// A piece of an AI answer being streamed, before the AI message is stored. <paramref name="Reset"/>
+/// voids the pieces streamed so far for that reply (the model failed mid-answer; the fallback follows).
+/// </summary>
+public sealed record AiTokenStreamed(Guid OrganizationId, Guid SessionId, long ReplyToSeq, string Delta, bool Reset = false)
     : SessionEvent(OrganizationId, SessionId);
 
 public sealed record TypingChanged(Guid OrganizationId, Guid SessionId, string Who, string? Name, bool IsTyping)

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Switchboard.Data;
 using Switchboard.Features.Conversations;
 using Switchboard.Tenancy;
@@ -90,7 +91,7 @@ public static class WidgetApi
 
     private static async Task<Results<Created<PostedMessage>, Ok<PostedMessage>, ValidationProblem, ProblemHttpResult>> Post(
         HttpContext http, string token, PostWidgetMessageRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb,
-        IEventBus events, CancellationToken ct)
+        IEventBus events, ReplyQueue replies, IOptions<AutoReplyOptions> autoReply, CancellationToken ct)
     {
         var errors = MessageLog.Validate(request.Content, request.ClientMessageId);
         if (string.IsNullOrWhiteSpace(request.ClientMessageId)) errors["clientMessageId"] = ["clientMessageId is required, so that a retry does not post twice."];
@@ -101,6 +102,10 @@ public static class WidgetApi
         if (!posted.Duplicate)
         {
             await PublishAsync(db, events, session, posted.Seq, ct);
+            if (autoReply.Value.AutoReply)
+            {
+                await replies.EnqueueAsync(new ReplyJob(session.Id, posted.Seq), ct);
+            }
         }
         return posted.Duplicate ? TypedResults.Ok(posted) : TypedResults.Created($"/api/widget/sessions/{token}/messages?after={posted.Seq - 1}", posted);
     }

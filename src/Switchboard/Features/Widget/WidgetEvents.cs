@@ -83,7 +83,9 @@ public static class WidgetEvents
                 // A gap (an event dropped by a slow reader, or published by another node): the database has it.
                 return await CatchUpAsync(http, db, sessionId, last, ct);
             case AiTokenStreamed token:
-                await SendAsync(http, "token", new { replyTo = token.ReplyToSeq, delta = token.Delta }, null, ct);
+                await SendAsync(http, "token", token.Reset
+                    ? new { replyTo = token.ReplyToSeq, delta = "", reset = true }
+                    : new { replyTo = token.ReplyToSeq, delta = token.Delta, reset = false }, null, ct);
                 return last;
             case TypingChanged typing:
                 await SendAsync(http, "typing", new { who = typing.Who, name = typing.Name, typing = typing.IsTyping }, null, ct);

@@ -19,6 +19,9 @@ public static class WidgetSetup
     {
         services.AddOptions<WidgetOptions>().Bind(configuration.GetSection(WidgetOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<IEventBus, InProcessEventBus>();
+        services.AddOptions<AutoReplyOptions>().Bind(configuration.GetSection("Ai"));
+        services.AddSingleton<ReplyQueue>();
+        services.AddHostedService<ReplyWorker>();
         services.AddSingleton<WidgetOrigins>();
 
         services.AddRateLimiter(o =>
