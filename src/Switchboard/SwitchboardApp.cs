@@ -60,6 +60,7 @@ public static class SwitchboardApp
         app.MapOrganizationsApi();
         app.MapMembersApi();
         app.MapWidgetApi();
+        app.MapDemoPage();
         app.MapCustomerSessionsApi();
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();
