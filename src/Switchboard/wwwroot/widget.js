@@ -39,6 +39,7 @@
   var api = window.Switchboard && typeof window.Switchboard === "object" ? window.Switchboard : {};
   window.Switchboard = api;
 
+  var activeKey = "switchboard:active:" + orgKey;
   var host, root, launcher, badge, panel, frame;
   var frameReady = false;
   var isOpen = false;
@@ -88,6 +89,9 @@
     root.appendChild(launcher);
     applyColor();
     document.body.appendChild(host);
+    // A visitor with a conversation going on gets the frame (and its live connection) at once, so
+    // replies show on the launcher; everyone else loads it only when they open the chat.
+    if (readFlag()) createFrame();
 
     // Esc closes from anywhere in the widget; inside the iframe the frame reports it instead.
     root.addEventListener("keydown", function (event) {
@@ -105,7 +109,10 @@
       if (typeof question === "string" && question.trim()) open({ ask: question });
     };
     // For the host's sign-out: the next conversation starts fresh (docs/widget.md).
-    api.reset = function () { post({ type: "reset" }); };
+    api.reset = function () {
+      writeFlag(false);
+      post({ type: "reset" });
+    };
     window.dispatchEvent(new CustomEvent("switchboard:ready"));
   }
 
@@ -231,7 +238,25 @@
     } else if (data.type === "unread") {
       unread = isOpen ? 0 : Math.max(0, data.count | 0);
       updateLauncherLabel();
+    } else if (data.type === "session") {
+      writeFlag(data.active === true);
     }
+  }
+
+  // Only a yes/no in the host page's storage: the conversation itself stays in the frame's origin.
+  function readFlag() {
+    try {
+      return localStorage.getItem(activeKey) === "1";
+    } catch (e) {
+      return false;
+    }
+  }
+
+  function writeFlag(active) {
+    try {
+      if (active) localStorage.setItem(activeKey, "1");
+      else localStorage.removeItem(activeKey);
+    } catch (e) { /* storage blocked: the frame then loads on first open, as for a new visitor */ }
   }
 
   // postMessage copies with structured clone, which throws on functions and DOM nodes: send data only.

@@ -135,6 +135,7 @@
         if (item && typeof item.cmid === "string" && typeof item.text === "string") queue(item.cmid, item.text);
       });
       el.chat.setAttribute("aria-busy", "false");
+      reportSession();
       state.markInitialized();
     });
   }
@@ -271,8 +272,10 @@
       }
       state.token = res.body.sessionToken;
       save({ token: state.token, identity: state.identity });
-      connectEvents();
-      return state.token;
+      reportSession();
+      // Listen before the first message goes out: the answer's tokens are not stored, so a stream
+      // that connects late misses them (it still gets the stored answer, by seq).
+      return streamReady(connectEvents(), 3000).then(function () { return state.token; });
     }, function (error) {
       state.session = null;
       throw error;
@@ -301,6 +304,13 @@
     save(null);
     setStatus("active", false);
     if (kept.length) saveOutbox();
+    reportSession();
+  }
+
+  // Lets the host page load this frame right away next time, while a conversation is going on, so
+  // that replies arriving while the panel is closed show on the launcher. Nothing else is shared.
+  function reportSession() {
+    toHost({ type: "session", active: state.token !== null });
   }
 
   // ---------------------------------------------------------------- sending
@@ -355,8 +365,11 @@
       }
     }, function (error) {
       if (error && error.permanent) {
-        drop(item, error.message);
-        showNotice(error.message, true);
+        // A wrong widget key or bad context: the site's integration, which its developer fixes
+        // from the console message; the customer only needs to know the chat is unavailable.
+        console.error("Switchboard: " + error.message);
+        drop(item, "the chat is not available right now.");
+        showNotice("Sorry, this chat is not available right now.", true);
       } else {
         retryLater(item); // the network: the server may or may not have it, and the same id makes that safe
       }
@@ -383,8 +396,9 @@
       return;
     }
     markSent(item.li, posted.seq, posted.messageId);
+    // Not lastSeq: replies stored before this message may still be on their way, and resuming
+    // after this seq would skip them. The stream's copy of this message is skipped by seq.
     state.bySeq.set(posted.seq, item.li);
-    state.lastSeq = Math.max(state.lastSeq, posted.seq);
     placeInOrder(item.li);
   }
 
@@ -414,8 +428,19 @@
 
   // ---------------------------------------------------------------- receiving
 
+  // Resolves when the stream is open, has failed, or after `ms`, whichever comes first.
+  function streamReady(source, ms) {
+    if (!source) return Promise.resolve();
+    return new Promise(function (resolve) {
+      if (source.readyState === EventSource.OPEN) return resolve();
+      source.addEventListener("open", function () { resolve(); }, { once: true });
+      source.addEventListener("error", function () { resolve(); }, { once: true });
+      setTimeout(resolve, ms);
+    });
+  }
+
   function connectEvents() {
-    if (!state.token || state.events || typeof EventSource === "undefined") return;
+    if (!state.token || state.events || typeof EventSource === "undefined") return null;
     clearTimeout(state.reconnectTimer);
     // EventSource reconnects by itself after a dropped connection and then sends Last-Event-ID
     // (the seq of the last message); ?after covers the first connection of this page.
@@ -438,6 +463,7 @@
         scheduleReconnect();
       }
     });
+    return source;
   }
 
   function handleEvent(event, handler) {
@@ -492,6 +518,7 @@
       // The stored answer replaces the bubble that was streaming it.
       state.streaming.forEach(function (s, replyTo) {
         if (replyTo < m.seq) {
+          if (s.text.data) li.setAttribute("data-streamed", "true");
           s.li.remove();
           state.streaming.delete(replyTo);
         }
