@@ -62,6 +62,41 @@ public sealed class WidgetRenderingTests(BrowserFixture fixture)
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task ADroppedStreamReconnectsByItselfAndShowsEachMessageOnce()
+    {
+        await using var context = await fixture.NewContextAsync(TestContext.Current.CancellationToken);
+        var connections = 0;
+        var now = DateTimeOffset.UtcNow;
+        await context.RouteAsync(FakeServerEvents.EventsUrl(), async route =>
+        {
+            // First connection: two messages, then the connection ends and EventSource comes back
+            // 200 ms later by itself (with Last-Event-ID: 2, which chromium sends but Playwright's
+            // routed request does not show). Second: a repeat of seq 2, as a server resuming
+            // loosely might send, and a new agent message.
+            var body = Interlocked.Increment(ref connections) switch
+            {
+                1 => "retry: 200\n\n" + FakeServerEvents.ShippingConversation().Replace("retry: 600000", "retry: 200", StringComparison.Ordinal),
+                2 => "retry: 600000\n\n"
+                    + FakeServerEvents.Event("message", FakeServerEvents.Message(2, "ai", FakeServerEvents.ShippingAnswer, now, FakeServerEvents.AnswerId), id: 2)
+                    + FakeServerEvents.Event("message", FakeServerEvents.Message(3, "agent", "Hi, Alex here from Northwind. Anything else?", now), id: 3),
+                _ => "retry: 600000\n\n",
+            };
+            await route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = body });
+        });
+        var page = await context.NewPageAsync();
+        var widget = new Widget(page);
+        await page.GotoAsync("/");
+        await widget.Launcher.ClickAsync();
+
+        await widget.AskAsync(FakeServerEvents.ShippingQuestion);
+
+        await Expect(widget.Frame.Locator("li.msg-agent")).ToHaveCountAsync(1);
+        await Expect(widget.StoredAnswers).ToHaveCountAsync(1);
+        await Expect(widget.CustomerMessages).ToHaveCountAsync(1);
+        Assert.True(connections >= 2);
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task AReplyArrivingWhileTheChatIsClosedShowsOnTheLauncher()
     {
         await using var context = await fixture.NewContextAsync(TestContext.Current.CancellationToken);

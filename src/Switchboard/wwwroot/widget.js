@@ -151,8 +151,11 @@
     frame.src = serverOrigin + "/widget/frame.html?orgKey=" + encodeURIComponent(orgKey) +
       "&parent=" + encodeURIComponent(hostOrigin);
     // The chat needs scripts, same-origin storage (to restore the conversation) and forms;
-    // nothing else, and never top-level navigation of the host page.
-    frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox");
+    // nothing else, and never top-level navigation of the host page. On the server's own pages a
+    // sandbox with scripts and same-origin would be removable by the frame, so it is left off.
+    if (serverOrigin !== hostOrigin) {
+      frame.setAttribute("sandbox", "allow-scripts allow-same-origin allow-forms allow-popups allow-popups-to-escape-sandbox");
+    }
     frame.setAttribute("allow", "clipboard-write");
     panel.appendChild(frame);
   }
