@@ -68,6 +68,7 @@ public static class SwitchboardApp
         app.MapOrganizationsApi();
         app.MapMembersApi();
         app.MapWidgetApi();
+        app.MapDemoPage();
         app.MapCustomerSessionsApi();
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();

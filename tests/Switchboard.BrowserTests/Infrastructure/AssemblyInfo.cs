@@ -1,0 +1,3 @@
+using Switchboard.BrowserTests.Infrastructure;
+
+[assembly: AssemblyFixture(typeof(BrowserFixture))]
