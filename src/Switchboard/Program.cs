@@ -7,8 +7,9 @@ if (SwitchboardCli.IsCommand(args))
 }
 
 var builder = WebApplication.CreateBuilder(SwitchboardCli.ServeArgs(args));
-builder.AddSwitchboardServices();
+// First of the hosted services: the others (indexing, AI replies) start on a migrated database.
 builder.Services.AddHostedService<Switchboard.Data.DatabaseStartup>();
+builder.AddSwitchboardServices();
 
 var app = builder.Build();
 app.UseSwitchboardPipeline();
