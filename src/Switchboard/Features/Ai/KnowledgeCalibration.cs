@@ -48,7 +48,9 @@ public sealed record KnowledgeCalibration(double Threshold, double Scale, int Sa
     public bool Answers(double evidence) => evidence >= Threshold;
 
     /// <summary>Leave-one-article-out calibration over (a sample of) the matrix's rows.</summary>
-    internal static KnowledgeCalibration Compute(float[] vectors, int dimensions, int[] rowArticle, int articleCount)
+    /// <param name="rowHashes">Each row's content hash: the sample is the rows with the lowest hashes, a uniform
+    /// sample that depends on the content only, so the same knowledge always gets the same threshold.</param>
+    internal static KnowledgeCalibration Compute(float[] vectors, int dimensions, int[] rowArticle, int articleCount, string[] rowHashes)
     {
         var rows = rowArticle.Length;
         if (articleCount < 2 || rows < 2)
@@ -57,10 +59,10 @@ public sealed record KnowledgeCalibration(double Threshold, double Scale, int Sa
         }
         var samples = Math.Min(MaxSamples, rows);
         var evidence = new double[samples];
-        // Evenly spread, deterministic sample: the same knowledge gives the same threshold.
+        var sample = Enumerable.Range(0, rows).OrderBy(r => rowHashes[r], StringComparer.Ordinal).ThenBy(r => r).Take(samples).ToArray();
         Parallel.For(0, samples, () => new float[articleCount], (i, _, best) =>
         {
-            var row = (int)((long)i * rows / samples);
+            var row = sample[i];
             var own = rowArticle[row];
             var query = vectors.AsSpan(row * dimensions, dimensions);
             Array.Fill(best, float.NegativeInfinity);

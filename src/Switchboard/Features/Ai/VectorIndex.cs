@@ -72,9 +72,9 @@ public sealed class VectorIndex(SystemDb systemDb, IEmbeddingGenerator<string, E
                         && c.Article.IsActive == true
                         && c.EmbeddingModel == model)
             .OrderBy(c => c.ArticleId).ThenBy(c => c.Ordinal)
-            .Select(c => new { c.ArticleId, c.Article!.Title, c.Text, c.Embedding })
+            .Select(c => new { c.ArticleId, c.Article!.Title, c.Text, c.Embedding, c.ContentHash })
             .ToListAsync();
-        var matrix = await Task.Run(() => KnowledgeMatrix.Build(rows.Select(r => (r.ArticleId, r.Title, r.Text, r.Embedding)).ToList()));
+        var matrix = await Task.Run(() => KnowledgeMatrix.Build(rows.Select(r => (r.ArticleId, r.Title, r.Text, r.Embedding, r.ContentHash)).ToList()));
         logger.LogInformation("Loaded knowledge of {Organization}: {Passages} passages of {Articles} articles, answer threshold {Threshold:F3} in {Ms:F0} ms",
             organizationId, matrix.Count, matrix.ArticleCount, matrix.Calibration.Threshold, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return matrix;
@@ -109,7 +109,7 @@ public sealed class KnowledgeMatrix
     public KnowledgeCalibration Calibration { get; }
 
     /// <summary>Rows must come grouped by article.</summary>
-    public static KnowledgeMatrix Build(IReadOnlyList<(Guid ArticleId, string Title, string Text, float[] Embedding)> rows)
+    public static KnowledgeMatrix Build(IReadOnlyList<(Guid ArticleId, string Title, string Text, float[] Embedding, string ContentHash)> rows)
     {
         var dimensions = rows.Count > 0 ? rows[0].Embedding.Length : 0;
         // A model change leaves vectors of another size until re-indexed; they cannot be compared.
@@ -117,6 +117,7 @@ public sealed class KnowledgeMatrix
         var vectors = new float[usable.Count * dimensions];
         var rowArticle = new int[usable.Count];
         var rowText = new string[usable.Count];
+        var rowHash = new string[usable.Count];
         var ids = new List<Guid>();
         var titles = new List<string>();
         for (var i = 0; i < usable.Count; i++)
@@ -130,8 +131,9 @@ public sealed class KnowledgeMatrix
             row.Embedding.CopyTo(vectors, i * dimensions);
             rowArticle[i] = ids.Count - 1;
             rowText[i] = row.Text;
+            rowHash[i] = row.ContentHash;
         }
-        var calibration = KnowledgeCalibration.Compute(vectors, dimensions, rowArticle, ids.Count);
+        var calibration = KnowledgeCalibration.Compute(vectors, dimensions, rowArticle, ids.Count, rowHash);
         return new KnowledgeMatrix(vectors, dimensions, rowArticle, rowText, [.. ids], [.. titles], calibration);
     }
 
