@@ -105,9 +105,13 @@ public sealed class WidgetRenderingTests(BrowserFixture fixture)
         await page.GotoAsync("/");
         await widget.Launcher.ClickAsync();
         await widget.AskAsync(FakeServerEvents.ShippingQuestion);
-        await Expect(widget.CustomerMessages.First).ToHaveAttributeAsync("data-seq", "1");
-        // From now on the stream answers (seq 2), while the panel stays closed after the reload.
-        await FakeServerEvents.AnswerShippingQuestionAsync(context);
+        // The real assistant answers (seq 2) while the panel is open: read, nothing unread.
+        await Expect(widget.StoredAnswers).ToHaveCountAsync(1);
+        await Expect(widget.StoredAnswers.First).ToHaveAttributeAsync("data-seq", "2");
+        // After the reload the panel stays closed and the stream brings an agent's reply (seq 3).
+        const string reply = "Hi, Alex here from Northwind. Anything else?";
+        await FakeServerEvents.RouteAsync(context, "retry: 600000\n\n" +
+            FakeServerEvents.Event("message", FakeServerEvents.Message(3, "agent", reply, DateTimeOffset.UtcNow), id: 3));
 
         await page.ReloadAsync();
 
@@ -115,6 +119,7 @@ public sealed class WidgetRenderingTests(BrowserFixture fixture)
         await Expect(widget.Launcher).ToHaveAccessibleNameAsync($"Chat with {Widget.Title} (1 new message)");
         await Expect(page.Locator("switchboard-widget .badge")).ToHaveTextAsync("1");
         await widget.Launcher.ClickAsync();
+        await Expect(widget.Frame.Locator("li.msg-agent .msg-bubble")).ToHaveTextAsync(reply);
         await Expect(widget.StoredAnswers).ToHaveCountAsync(1);
         await Expect(page.Locator("switchboard-widget .badge")).ToBeHiddenAsync();
     }
