@@ -26,6 +26,9 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyn
         _settings = await DatabaseSettingsAsync();
         _settings["Database:SeedDemoData"] = "false";
         _settings["DataProtection:KeysPath"] = _keys;
+        // The AI's background replies would write messages while a test compares the tables before and
+        // after a request; tests of the AI's replies switch it back on in Configure.
+        _settings["Ai:AutoReply"] = "false";
         Configure(_settings);
         _ = Server; // starts the host: migrations run in DatabaseStartup
     }
@@ -71,7 +74,21 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyn
 /// <summary>SQLite in a temporary file, as `dotnet run` uses it.</summary>
 public class SqliteFactory : SwitchboardFactory
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("switchboard-sqlite-").FullName;
+    private readonly string _directory;
+    private readonly bool _ownsDirectory;
+
+    public SqliteFactory()
+    {
+        _directory = Directory.CreateTempSubdirectory("switchboard-sqlite-").FullName;
+        _ownsDirectory = true;
+    }
+
+    /// <summary>A second server on the database file of <paramref name="sameDatabase"/>, e.g. the same data after a restart.</summary>
+    public SqliteFactory(SqliteFactory sameDatabase)
+    {
+        _directory = sameDatabase._directory;
+        _ownsDirectory = false;
+    }
 
     public override string ProviderName => "Sqlite";
 
@@ -86,7 +103,10 @@ public class SqliteFactory : SwitchboardFactory
         await base.DisposeAsync();
         GC.SuppressFinalize(this);
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        if (_ownsDirectory)
+        {
+            try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }
+        }
     }
 }
 
@@ -94,7 +114,7 @@ public class SqliteFactory : SwitchboardFactory
 /// PostgreSQL with the seed's row-level security: the server runs as the request-path role
 /// (switchboard_web), migrations and trusted work as the owner.
 /// </summary>
-public sealed class PostgresFactory : SwitchboardFactory
+public class PostgresFactory : SwitchboardFactory
 {
     public override string ProviderName => "Postgres";
 

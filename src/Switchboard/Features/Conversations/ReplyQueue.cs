@@ -41,9 +41,11 @@ public sealed class ReplyWorker(ReplyQueue queue, IServiceScopeFactory scopes, S
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Messages stored from now on are queued by the request that stored them; recovery is for the older ones.
+        var startedAt = DateTimeOffset.UtcNow;
         if (options.Value.AutoReply)
         {
-            await RecoverAsync(stoppingToken);
+            await RecoverAsync(startedAt, stoppingToken);
         }
         await Parallel.ForEachAsync(queue.Reader.ReadAllAsync(stoppingToken),
             new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = stoppingToken },
@@ -63,12 +65,13 @@ public sealed class ReplyWorker(ReplyQueue queue, IServiceScopeFactory scopes, S
     }
 
     // Messages acknowledged just before a crash or restart still get their answer.
-    private async Task RecoverAsync(CancellationToken ct)
+    private async Task RecoverAsync(DateTimeOffset startedAt, CancellationToken ct)
     {
         await using var db = systemDb.CreateContext();
-        var since = DateTimeOffset.UtcNow - RecoverWithin;
+        var since = startedAt - RecoverWithin;
         var waiting = await db.Messages.AsNoTracking()
-            .Where(m => m.MessageType == MessageTypes.User && m.CreatedAt >= since && m.Session!.Status == SessionStatus.Active
+            .Where(m => m.MessageType == MessageTypes.User && m.CreatedAt >= since && m.CreatedAt < startedAt
+                        && m.Session!.Status == SessionStatus.Active
                         && !db.Messages.Any(r => r.SessionId == m.SessionId && r.ClientMessageId == "ai-reply:" + m.Seq))
             .Select(m => new ReplyJob(m.SessionId, m.Seq))
             .ToListAsync(ct);
