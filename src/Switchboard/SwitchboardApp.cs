@@ -48,6 +48,7 @@ public static class SwitchboardApp
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        WidgetOrigins.UseWidgetFrameAncestors(app);
         app.UseStaticFiles();
         WidgetOrigins.UseWidgetPreflight(app);
         app.UseRateLimiter();

@@ -125,6 +125,35 @@ public abstract class WidgetApiTests<TFactory>(WorldFixture<TFactory> fixture) :
     }
 
     [Fact]
+    public async Task TheChatPageMayBeFramedOnlyByItsOrganizationsAllowedOrigins()
+    {
+        var client = World.Factory.CreateClient();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var org = new Switchboard.Features.Organizations.Organization
+        {
+            Name = "Framed " + suffix, Slug = "framed-" + suffix, AllowedOrigins = ["https://shop.example.test", "https://www.shop.example.test"],
+        };
+        await using (var db = World.Factory.SystemContext())
+        {
+            db.Organizations.Add(org);
+            await db.SaveChangesAsync(Ct);
+        }
+
+        async Task<string> PolicyAsync(string query)
+        {
+            var response = await client.GetAsync("/widget/frame.html" + query, Ct);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.GetValues("Content-Security-Policy").Single();
+        }
+
+        Assert.Equal("frame-ancestors 'self' https://shop.example.test https://www.shop.example.test", await PolicyAsync("?orgKey=" + org.WidgetKey));
+        // An organization with no allowed origins, an unknown key or none: only the server's own pages.
+        Assert.Equal("frame-ancestors 'self'", await PolicyAsync("?orgKey=" + World.OrgA.WidgetKey));
+        Assert.Equal("frame-ancestors 'self'", await PolicyAsync("?orgKey=pk_unknown"));
+        Assert.Equal("frame-ancestors 'self'", await PolicyAsync(""));
+    }
+
+    [Fact]
     public async Task AnotherOrganizationsSessionTokenReadsNothingElse()
     {
         var client = World.Factory.CreateClient();

@@ -8,7 +8,8 @@ namespace Switchboard.Features.Widget;
 /// CORS for the widget API, limited per organization. A preflight carries no body, so it is answered
 /// for any origin some organization allows; the actual request is then checked against the
 /// organization it addresses (by orgKey or session token) and refused with a problem detail when
-/// that organization does not list the origin. The widget's own iframe is same-origin and needs none of this.
+/// that organization does not list the origin. The widget's own iframe is same-origin and needs none of this;
+/// instead, its page may only be framed by the organization's allowed origins (CSP <c>frame-ancestors</c>).
 /// </summary>
 public sealed class WidgetOrigins(SystemDb systemDb)
 {
@@ -64,4 +65,29 @@ public sealed class WidgetOrigins(SystemDb systemDb)
         }
         await next(http);
     });
+
+    /// <summary>
+    /// The chat page (<c>/widget/frame.html?orgKey=…</c>) may be framed only by the server itself and by the origins
+    /// its organization allows, so a public widget key cannot put that organization's chat on someone else's site.
+    /// </summary>
+    public static IApplicationBuilder UseWidgetFrameAncestors(IApplicationBuilder app) => app.Use(async (http, next) =>
+    {
+        if (http.Request.Path.Equals("/widget/frame.html", StringComparison.OrdinalIgnoreCase))
+        {
+            var key = http.Request.Query["orgKey"].ToString();
+            var allowed = key.Length is > 0 and <= 200
+                ? (await http.RequestServices.GetRequiredService<SystemDb>().OrganizationByWidgetKeyAsync(key, http.RequestAborted))?.AllowedOrigins
+                : null;
+            http.Response.Headers.ContentSecurityPolicy = FrameAncestors(allowed ?? []);
+        }
+        await next(http);
+    });
+
+    public static string FrameAncestors(IEnumerable<string> allowed) =>
+        string.Join(' ', new[] { "frame-ancestors", "'self'" }.Concat(allowed.Select(o => o.TrimEnd('/')).Where(IsSafeSource)));
+
+    // Origins are validated when saved; this keeps a stray character from ever breaking the header.
+    private static bool IsSafeSource(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp)
+        && origin.All(c => c > ' ' && c != ';' && c != ',' && c != '\'' && c < 127);
 }
