@@ -54,6 +54,15 @@ public sealed class DemoServer : WebApplicationFactory<Program>
         return await db.Organizations.Where(o => o.Slug == DemoData.Slug).Select(o => o.WidgetKey).SingleAsync();
     }
 
+    /// <summary>Lets pages of <paramref name="origin"/> show the demo organization's widget.</summary>
+    public async Task AllowOriginAsync(string origin)
+    {
+        await using var db = Services.GetRequiredService<SystemDb>().CreateContext();
+        var demo = await db.Organizations.SingleAsync(o => o.Slug == DemoData.Slug);
+        demo.AllowedOrigins = [.. demo.AllowedOrigins, origin];
+        await db.SaveChangesAsync();
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
