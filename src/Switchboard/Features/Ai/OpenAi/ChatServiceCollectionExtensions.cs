@@ -19,7 +19,7 @@ public static class ChatServiceCollectionExtensions
     /// </remarks>
     public static IServiceCollection AddSwitchboardChat(this IServiceCollection services, IConfiguration configuration)
     {
-        if (configuration.GetValue(ChatOptions.Section + ":Provider", ChatProvider.Extractive) == ChatProvider.OpenAI)
+        if (configuration.GetValue(ChatModelOptions.Section + ":Provider", ChatProvider.Extractive) == ChatProvider.OpenAI)
         {
             AddOpenAiChat(services, configuration);
         }
@@ -32,12 +32,12 @@ public static class ChatServiceCollectionExtensions
 
     private static void AddOpenAiChat(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<ChatOptions>().Bind(configuration.GetSection(ChatOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ChatOptions>, ChatOptionsValidator>();
+        services.AddOptions<ChatModelOptions>().Bind(configuration.GetSection(ChatModelOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ChatModelOptions>, ChatModelOptionsValidator>();
 
         services.AddHttpClient(OpenAiAnswerer.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .AddStandardResilienceHandler()
-            .Configure((resilience, sp) => ApplyChatResilience(resilience, sp.GetRequiredService<IOptions<ChatOptions>>().Value));
+            .Configure((resilience, sp) => ApplyChatResilience(resilience, sp.GetRequiredService<IOptions<ChatModelOptions>>().Value));
 
         ReplaceDefault(services, ServiceDescriptor.Transient<IAnswerer, OpenAiAnswerer>());
     }
@@ -47,7 +47,7 @@ public static class ChatServiceCollectionExtensions
     /// a customer is waiting, so few retries and a short back-off, and a circuit that trips on a handful of
     /// failures because support traffic is too thin for the library's default of 100 requests per window.
     /// </summary>
-    internal static void ApplyChatResilience(HttpStandardResilienceOptions resilience, ChatOptions chat)
+    internal static void ApplyChatResilience(HttpStandardResilienceOptions resilience, ChatModelOptions chat)
     {
         resilience.TotalRequestTimeout.Timeout = chat.Timeout;
         resilience.AttemptTimeout.Timeout = chat.AttemptTimeout;

@@ -11,7 +11,7 @@ namespace Switchboard.Features.Ai.OpenAi;
 /// </summary>
 public sealed class OpenAiAnswerer(
     IHttpClientFactory httpClients,
-    IOptions<ChatOptions> options,
+    IOptions<ChatModelOptions> options,
     [FromKeyedServices(OpenAiAnswerer.FallbackKey)] IAnswerer fallback,
     ILogger<OpenAiAnswerer> logger) : IAnswerer
 {
@@ -121,7 +121,7 @@ public sealed class OpenAiAnswerer(
 
     // A client per answer: HttpClients from the factory are meant to be short-lived (their handlers rotate), and
     // the resilience pipeline, circuit state included, lives in the factory's registry, not in the client.
-    private IChatClient CreateChatClient(ChatOptions settings) =>
+    private IChatClient CreateChatClient(ChatModelOptions settings) =>
         OpenAiClients.Create(httpClients.CreateClient(HttpClientName), settings.Endpoint!, settings.ApiKey, settings.Timeout)
             .GetChatClient(settings.Model)
             .AsIChatClient();

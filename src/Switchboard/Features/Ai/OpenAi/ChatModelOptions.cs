@@ -5,7 +5,7 @@ namespace Switchboard.Features.Ai.OpenAi;
 public enum ChatProvider { Extractive, OpenAI }
 
 /// <summary>Configuration section <c>Ai:Chat</c>: which answerer runs, and how the OpenAI-compatible one is reached.</summary>
-public sealed class ChatOptions
+public sealed class ChatModelOptions
 {
     public const string Section = "Ai:Chat";
 
@@ -47,12 +47,12 @@ public sealed class ChatOptions
 }
 
 /// <summary>
-/// Start-up checks for <see cref="ChatOptions"/>. Only meaningful when the OpenAI provider is chosen: the
+/// Start-up checks for <see cref="ChatModelOptions"/>. Only meaningful when the OpenAI provider is chosen: the
 /// extractive default needs none of these keys, so it never fails here.
 /// </summary>
-public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
+public sealed class ChatModelOptionsValidator : IValidateOptions<ChatModelOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ChatOptions options)
+    public ValidateOptionsResult Validate(string? name, ChatModelOptions options)
     {
         if (options.Provider != ChatProvider.OpenAI)
         {
@@ -62,40 +62,40 @@ public sealed class ChatOptionsValidator : IValidateOptions<ChatOptions>
         if (!Uri.TryCreate(options.Endpoint, UriKind.Absolute, out var endpoint)
             || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps))
         {
-            errors.Add($"{ChatOptions.Section}:Endpoint must be an absolute http(s) URL when {ChatOptions.Section}:Provider is OpenAI.");
+            errors.Add($"{ChatModelOptions.Section}:Endpoint must be an absolute http(s) URL when {ChatModelOptions.Section}:Provider is OpenAI.");
         }
         if (string.IsNullOrWhiteSpace(options.Model))
         {
-            errors.Add($"{ChatOptions.Section}:Model is required when {ChatOptions.Section}:Provider is OpenAI.");
+            errors.Add($"{ChatModelOptions.Section}:Model is required when {ChatModelOptions.Section}:Provider is OpenAI.");
         }
         // Polly refuses timeouts under 10 ms, and the standard pipeline refuses an attempt longer than the total.
         if (options.TimeoutSeconds < 0.01)
         {
-            errors.Add($"{ChatOptions.Section}:TimeoutSeconds must be at least 0.01.");
+            errors.Add($"{ChatModelOptions.Section}:TimeoutSeconds must be at least 0.01.");
         }
         if (options.AttemptTimeoutSeconds < 0.01 || options.AttemptTimeoutSeconds > options.TimeoutSeconds)
         {
-            errors.Add($"{ChatOptions.Section}:AttemptTimeoutSeconds must be at least 0.01 and at most TimeoutSeconds.");
+            errors.Add($"{ChatModelOptions.Section}:AttemptTimeoutSeconds must be at least 0.01 and at most TimeoutSeconds.");
         }
         if (options.MaxRetries is < 0 or > 10)
         {
-            errors.Add($"{ChatOptions.Section}:MaxRetries must be between 0 and 10.");
+            errors.Add($"{ChatModelOptions.Section}:MaxRetries must be between 0 and 10.");
         }
         if (options.RetryDelaySeconds is < 0 or > 60)
         {
-            errors.Add($"{ChatOptions.Section}:RetryDelaySeconds must be between 0 and 60.");
+            errors.Add($"{ChatModelOptions.Section}:RetryDelaySeconds must be between 0 and 60.");
         }
         if (options.CircuitBreakerMinimumThroughput < 2)
         {
-            errors.Add($"{ChatOptions.Section}:CircuitBreakerMinimumThroughput must be at least 2.");
+            errors.Add($"{ChatModelOptions.Section}:CircuitBreakerMinimumThroughput must be at least 2.");
         }
         if (options.CircuitBreakerBreakSeconds < 0.5)
         {
-            errors.Add($"{ChatOptions.Section}:CircuitBreakerBreakSeconds must be at least 0.5.");
+            errors.Add($"{ChatModelOptions.Section}:CircuitBreakerBreakSeconds must be at least 0.5.");
         }
         if (options.MaxOutputTokens < 1)
         {
-            errors.Add($"{ChatOptions.Section}:MaxOutputTokens must be at least 1.");
+            errors.Add($"{ChatModelOptions.Section}:MaxOutputTokens must be at least 1.");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
