@@ -244,3 +244,81 @@ internal static class WidgetAi
         return text.ToString();
     }
 }
+
+/// <summary>Knowledge written through the API reaches the AI's answers, and deactivated or deleted knowledge leaves them.</summary>
+public abstract class KnowledgeChangesReachAnswersTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
+    where TFactory : SwitchboardFactory, new()
+{
+    private const string Question = "When is the Berlin store open?";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private TestWorld World => fixture.World;
+
+    [Fact]
+    public async Task AnArticleIsAnsweredFromOnceWrittenAndNoLongerOnceDeactivatedOrDeleted()
+    {
+        var admin = World["adminA"].Client;
+        var articles = $"/api/orgs/{World.OrgA.Id}/knowledge";
+        foreach (var (title, content) in ShopKnowledge.Articles)
+        {
+            (await admin.PostAsJsonAsync(articles, new { title, content }, Ct)).EnsureSuccessStatusCode();
+        }
+        var created = await admin.PostAsJsonAsync(articles, new
+        {
+            title = "Berlin store opening hours",
+            content = "Our Berlin store on Torstrasse is open Monday to Saturday from 10:00 to 20:00 and closed on Sundays.",
+        }, Ct);
+        created.EnsureSuccessStatusCode();
+        var hours = (await created.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        // Embedded in the background: the answer cites it as soon as it is indexed.
+        var answered = await AskUntilAsync(m => Sources(m).Contains(hours));
+        Assert.Contains("10:00 to 20:00", answered.GetProperty("content").GetString(), StringComparison.Ordinal);
+
+        (await admin.PutAsJsonAsync($"{articles}/{hours}", new { isActive = false }, Ct)).EnsureSuccessStatusCode();
+        var inactive = await AskAsync();
+        Assert.DoesNotContain(hours, Retrieved(inactive));
+
+        (await admin.PutAsJsonAsync($"{articles}/{hours}", new { isActive = true }, Ct)).EnsureSuccessStatusCode();
+        await AskUntilAsync(m => Sources(m).Contains(hours));
+
+        (await admin.DeleteAsync($"{articles}/{hours}", Ct)).EnsureSuccessStatusCode();
+        var deleted = await AskAsync();
+        Assert.DoesNotContain(hours, Retrieved(deleted));
+        Assert.DoesNotContain("Torstrasse", deleted.GetProperty("content").GetString(), StringComparison.Ordinal);
+    }
+
+    private static List<Guid> Sources(JsonElement message) =>
+        [.. message.GetProperty("aiMetadata").GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("articleId").GetGuid())];
+
+    private static List<Guid> Retrieved(JsonElement message) =>
+        [.. message.GetProperty("aiMetadata").GetProperty("retrieved").EnumerateArray().Select(s => s.GetProperty("articleId").GetGuid())];
+
+    /// <summary>Asks in a new widget chat and returns the AI's reply.</summary>
+    private async Task<JsonElement> AskAsync()
+    {
+        var client = World.Factory.CreateClient();
+        var token = await WidgetAi.StartAsync(client, World.OrgA);
+        using var stream = await WidgetAi.OpenEventsAsync(client, token);
+        await WidgetAi.PostAsync(client, token, Question);
+        var (_, answer) = await WidgetAi.ReadAnswerAsync(stream);
+        return JsonDocument.Parse(answer.Data).RootElement.Clone();
+    }
+
+    // Bounded: indexing a handful of passages takes well under a second; 40 tries cover a slow machine.
+    private async Task<JsonElement> AskUntilAsync(Func<JsonElement, bool> done)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var reply = await AskAsync();
+            if (done(reply)) return reply;
+            Assert.True(attempt < 40, "The new knowledge never reached the answers: " + reply);
+            await Task.Delay(250, Ct);
+        }
+    }
+}
+
+public sealed class SqliteKnowledgeChangesReachAnswersTests(WorldFixture<SqliteAiFactory> fixture)
+    : KnowledgeChangesReachAnswersTests<SqliteAiFactory>(fixture);
+
+public sealed class PostgresKnowledgeChangesReachAnswersTests(WorldFixture<PostgresAiFactory> fixture)
+    : KnowledgeChangesReachAnswersTests<PostgresAiFactory>(fixture);
