@@ -125,6 +125,29 @@ public sealed class WidgetRenderingTests(BrowserFixture fixture)
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AResetDiscardsTheStreamedTextAndTheAnswerStartsAgain()
+    {
+        await using var context = await fixture.NewContextAsync(TestContext.Current.CancellationToken);
+        // The model streams two words and fails; the fallback answer streams after a reset. The stored
+        // message has not come yet, so the bubble shows only what followed the reset.
+        await FakeServerEvents.RouteAsync(context, "retry: 600000\n\n" +
+            FakeServerEvents.Event("message", FakeServerEvents.Message(1, "user", FakeServerEvents.ShippingQuestion, DateTimeOffset.UtcNow), id: 1) +
+            FakeServerEvents.Event("token", new { replyTo = 1, delta = "Shipping is ", reset = false }) +
+            FakeServerEvents.Event("token", new { replyTo = 1, delta = "instant", reset = false }) +
+            FakeServerEvents.Event("token", new { replyTo = 1, delta = "", reset = true }) +
+            FakeServerEvents.Event("token", new { replyTo = 1, delta = "Standard shipping ", reset = false }) +
+            FakeServerEvents.Event("token", new { replyTo = 1, delta = "takes 3-5 business days.", reset = false }));
+        var page = await context.NewPageAsync();
+        var widget = new Widget(page);
+        await page.GotoAsync("/");
+        await widget.Launcher.ClickAsync();
+
+        await widget.AskAsync(FakeServerEvents.ShippingQuestion);
+
+        await Expect(widget.Frame.Locator("li.msg-streaming .msg-bubble")).ToHaveTextAsync("Standard shipping takes 3-5 business days.");
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task MessageTextIsShownAsTextNeverAsMarkup()
     {
         await using var context = await fixture.NewContextAsync(TestContext.Current.CancellationToken);

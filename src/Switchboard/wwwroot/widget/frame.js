@@ -564,6 +564,8 @@
       state.streaming.set(t.replyTo, s);
       placeInOrder(li);
     }
+    // reset: the model failed part-way and another answer follows; what was streamed so far is void.
+    if (t.reset === true) s.text.data = "";
     s.text.appendData(t.delta);
     showTyping(false);
     scrollToEnd(false);
