@@ -38,18 +38,20 @@ public static class EvalCommand
 {
     public static Command Create()
     {
-        var articles = new Option<FileInfo>("--articles") { Description = "Articles, JSON lines: {\"id\",\"title\",\"content\",\"category\",\"tags\":[]}.", Required = true };
-        var questions = new Option<FileInfo>("--questions") { Description = "Questions, JSON lines: {\"question\",\"expected_article_id\",\"expect\": answer|no_answer|escalate}.", Required = true };
-        var json = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
+        var articles = new Option<string>("--articles") { Description = "Articles, JSON lines: {\"id\",\"title\",\"content\",\"category\",\"tags\":[]}.", Required = true };
+        var questions = new Option<string>("--questions") { Description = "Questions, JSON lines: {\"question\",\"expected_article_id\",\"expect\": answer|no_answer|escalate}.", Required = true };
+        var json = new Option<string?>("--json") { Description = "Also write the figures to this JSON file." };
         var command = new Command("eval", "Score the conversation pipeline on a knowledge base and its questions (in a throwaway database).") { articles, questions, json };
         command.SetAction(async (r, ct) =>
         {
-            var articleList = ReadArticles(r.GetValue(articles)!);
-            var questionList = ReadQuestions(r.GetValue(questions)!, articleList.Select(a => a.Id).ToHashSet(StringComparer.Ordinal));
+            var shell = CallerPaths.ShellDirectory;
+            var articleList = ReadArticles(CallerPaths.Input(r.GetValue(articles)!, shell));
+            var questionList = ReadQuestions(CallerPaths.Input(r.GetValue(questions)!, shell), articleList.Select(a => a.Id).ToHashSet(StringComparer.Ordinal));
             var report = await RunAsync(articleList, questionList, [.. r.UnmatchedTokens], ct);
             Print(report);
-            if (r.GetValue(json) is { } path)
+            if (r.GetValue(json) is { } jsonPath)
             {
+                var path = CallerPaths.Output(jsonPath, shell);
                 await File.WriteAllTextAsync(path.FullName, report.ToJson().ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n", ct);
             }
             Console.WriteLine(report.SummaryLine());

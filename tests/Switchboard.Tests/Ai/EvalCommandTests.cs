@@ -76,4 +76,27 @@ public sealed class EvalCommandTests
             file.Delete();
         }
     }
+
+    [Fact]
+    public void RelativePathsAreReadAndWrittenWhereTheShellIsNotWhereDotnetRunStartedTheProgram()
+    {
+        var shell = Directory.CreateTempSubdirectory("switchboard-shell-").FullName;
+        try
+        {
+            var name = "questions-" + Guid.NewGuid().ToString("N") + ".jsonl";
+            File.WriteAllText(Path.Combine(shell, name), "{}\n");
+
+            Assert.Equal(Path.Combine(shell, name), CallerPaths.Input(name, shell).FullName);
+            Assert.Equal(Path.Combine(shell, "out.json"), CallerPaths.Output("out.json", shell).FullName);
+            // Absolute paths stay; without a shell folder a path is the process's own business.
+            Assert.Equal(Path.Combine(shell, name), CallerPaths.Input(Path.Combine(shell, name), "/elsewhere").FullName);
+            Assert.Equal(Path.GetFullPath(name), CallerPaths.Input(name, null).FullName);
+            // A file that exists nowhere is reported as given, relative to the process.
+            Assert.Equal(Path.GetFullPath("missing.jsonl"), CallerPaths.Input("missing.jsonl", shell).FullName);
+        }
+        finally
+        {
+            Directory.Delete(shell, recursive: true);
+        }
+    }
 }

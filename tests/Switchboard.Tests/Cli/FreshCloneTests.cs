@@ -60,6 +60,15 @@ public sealed partial class FreshCloneTests
             var (migrated, migrateOutput) = await Processes.RunAsync("dotnet", "run --no-build --project src/Switchboard -- migrate", clone, BuildTimeout);
             Assert.True(migrated == 0, migrateOutput);
             Assert.Contains("Database is up to date", migrateOutput, StringComparison.Ordinal);
+
+            // eval with paths relative to where it is typed (the repository root), not to the project folder.
+            const string fixtures = "tests/Switchboard.Tests/Ai/Fixtures/";
+            var (evaluated, evalOutput) = await Processes.RunAsync("dotnet",
+                $"run --no-build --project src/Switchboard -- eval --articles {fixtures}eval-articles.jsonl --questions {fixtures}eval-questions.jsonl --json eval.json",
+                clone, BuildTimeout);
+            Assert.True(evaluated == 0, evalOutput);
+            Assert.StartsWith("eval: ", evalOutput.TrimEnd().Split('\n')[^1], StringComparison.Ordinal);
+            Assert.True(File.Exists(Path.Combine(clone, "eval.json")), evalOutput);
         }
         finally
         {

@@ -33,6 +33,8 @@ public static class Processes
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // As a shell started in that folder would say where it is.
+        info.Environment["PWD"] = workingDirectory;
         // The child must not inherit the test host's ASP.NET settings.
         info.Environment.Remove("ASPNETCORE_ENVIRONMENT");
         info.Environment.Remove("ASPNETCORE_URLS");

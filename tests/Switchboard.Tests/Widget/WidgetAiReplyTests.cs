@@ -245,8 +245,8 @@ internal static class WidgetAi
     }
 }
 
-/// <summary>Knowledge written through the API reaches the AI's answers, and deactivated or deleted knowledge leaves them.</summary>
-public abstract class KnowledgeChangesReachAnswersTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
+/// <summary>The AI through the rest of the API: knowledge written there reaches its answers; signed-in customers are answered too.</summary>
+public abstract class AiAnswersThroughTheApiTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
     where TFactory : SwitchboardFactory, new()
 {
     private const string Question = "When is the Berlin store open?";
@@ -287,6 +287,31 @@ public abstract class KnowledgeChangesReachAnswersTests<TFactory>(WorldFixture<T
         Assert.DoesNotContain("Torstrasse", deleted.GetProperty("content").GetString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ASignedInCustomersMessageIsAnsweredLikeAWidgetOne()
+    {
+        var customer = World["customer"].Client;
+        var started = await customer.PostAsJsonAsync("/api/me/sessions", new { orgKey = World.OrgA.WidgetKey }, Ct);
+        started.EnsureSuccessStatusCode();
+        var session = (await started.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+
+        (await customer.PostAsJsonAsync($"/api/me/sessions/{session}/messages", new { content = "How long does shipping take?" }, Ct)).EnsureSuccessStatusCode();
+
+        for (var attempt = 0; ; attempt++)
+        {
+            var messages = await customer.GetFromJsonAsync<JsonElement>($"/api/me/sessions/{session}/messages", Ct);
+            var reply = messages.EnumerateArray().FirstOrDefault(m => m.GetProperty("messageType").GetString() == MessageTypes.Ai);
+            if (reply.ValueKind == JsonValueKind.Object)
+            {
+                Assert.Equal(1, reply.GetProperty("aiMetadata").GetProperty("replyTo").GetInt64());
+                Assert.Equal(2, reply.GetProperty("seq").GetInt64());
+                break;
+            }
+            Assert.True(attempt < 60, "The signed-in customer's message was never answered.");
+            await Task.Delay(250, Ct);
+        }
+    }
+
     private static List<Guid> Sources(JsonElement message) =>
         [.. message.GetProperty("aiMetadata").GetProperty("sources").EnumerateArray().Select(s => s.GetProperty("articleId").GetGuid())];
 
@@ -317,8 +342,8 @@ public abstract class KnowledgeChangesReachAnswersTests<TFactory>(WorldFixture<T
     }
 }
 
-public sealed class SqliteKnowledgeChangesReachAnswersTests(WorldFixture<SqliteAiFactory> fixture)
-    : KnowledgeChangesReachAnswersTests<SqliteAiFactory>(fixture);
+public sealed class SqliteAiAnswersThroughTheApiTests(WorldFixture<SqliteAiFactory> fixture)
+    : AiAnswersThroughTheApiTests<SqliteAiFactory>(fixture);
 
-public sealed class PostgresKnowledgeChangesReachAnswersTests(WorldFixture<PostgresAiFactory> fixture)
-    : KnowledgeChangesReachAnswersTests<PostgresAiFactory>(fixture);
+public sealed class PostgresAiAnswersThroughTheApiTests(WorldFixture<PostgresAiFactory> fixture)
+    : AiAnswersThroughTheApiTests<PostgresAiFactory>(fixture);

@@ -78,15 +78,20 @@ public static class CustomerSessionsApi
     }
 
     private static async Task<Results<Created<PostedMessage>, Ok<PostedMessage>, ValidationProblem, ProblemHttpResult>> Post(
-        Guid sessionId, PostMyMessageRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        Guid sessionId, PostMyMessageRequest request, CurrentPrincipal principal, AppDbContext db, CustomerMessages accepted, CancellationToken ct)
     {
         var errors = MessageLog.Validate(request.Content, request.ClientMessageId);
         var type = request.MessageType ?? MessageTypes.User;
         if (!MessageTypes.All.Contains(type)) errors["messageType"] = [$"messageType must be one of {string.Join(", ", MessageTypes.All)}."];
         else if (type != MessageTypes.User) errors["messageType"] = ["Customers post 'user' messages; 'ai', 'agent' and 'system' messages come from Switchboard and agents."];
         if (errors.Count > 0) return Problems.Invalid(errors);
-        if (!await Mine(db, principal).AnyAsync(s => s.Id == sessionId, ct)) return SessionNotFound(sessionId);
+        var organizationId = await Mine(db, principal).Where(s => s.Id == sessionId).Select(s => (Guid?)s.OrganizationId).SingleOrDefaultAsync(ct);
+        if (organizationId is null) return SessionNotFound(sessionId);
         var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.User, request.Content!, request.ClientMessageId, null, ct);
+        if (!posted.Duplicate)
+        {
+            await accepted.AcceptedAsync(db, organizationId.Value, sessionId, posted.Seq, ct);
+        }
         return posted.Duplicate ? TypedResults.Ok(posted) : TypedResults.Created($"/api/me/sessions/{sessionId}/messages", posted);
     }
 

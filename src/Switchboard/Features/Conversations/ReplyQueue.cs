@@ -32,6 +32,23 @@ public sealed class ReplyQueue
     public ChannelReader<ReplyJob> Reader => _jobs.Reader;
 }
 
+/// <summary>
+/// What follows a stored customer message, whichever API stored it: the message goes to the open event
+/// streams of its session, and to the AI for a reply.
+/// </summary>
+public sealed class CustomerMessages(IEventBus events, ReplyQueue replies, IOptions<AutoReplyOptions> autoReply)
+{
+    public async Task AcceptedAsync(AppDbContext db, Guid organizationId, Guid sessionId, long seq, CancellationToken ct)
+    {
+        var message = (await MessageLog.ListAsync(db, sessionId, seq - 1, ct)).FirstOrDefault(m => m.Seq == seq);
+        if (message is not null) events.Publish(new MessageCreated(organizationId, sessionId, message));
+        if (autoReply.Value.AutoReply)
+        {
+            await replies.EnqueueAsync(new ReplyJob(sessionId, seq), ct);
+        }
+    }
+}
+
 /// <summary>Runs the AI's replies, a few at a time, each in its own DI scope.</summary>
 public sealed class ReplyWorker(ReplyQueue queue, IServiceScopeFactory scopes, SystemDb systemDb, IOptions<AutoReplyOptions> options,
     ILogger<ReplyWorker> logger) : BackgroundService
@@ -58,7 +75,7 @@ public sealed class ReplyWorker(ReplyQueue queue, IServiceScopeFactory scopes, S
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    // The customer's message is stored either way; an agent sees it in the inbox.
+                    // The customer's message is stored either way; agents see it in the organization's sessions.
                     logger.LogError(e, "The AI could not answer message {Seq} of session {Session}", job.UserMessageSeq, job.SessionId);
                 }
             });

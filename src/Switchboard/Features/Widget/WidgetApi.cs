@@ -91,7 +91,7 @@ public static class WidgetApi
 
     private static async Task<Results<Created<PostedMessage>, Ok<PostedMessage>, ValidationProblem, ProblemHttpResult>> Post(
         HttpContext http, string token, PostWidgetMessageRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb,
-        IEventBus events, ReplyQueue replies, IOptions<AutoReplyOptions> autoReply, CancellationToken ct)
+        CustomerMessages accepted, CancellationToken ct)
     {
         var errors = MessageLog.Validate(request.Content, request.ClientMessageId);
         if (string.IsNullOrWhiteSpace(request.ClientMessageId)) errors["clientMessageId"] = ["clientMessageId is required, so that a retry does not post twice."];
@@ -101,11 +101,7 @@ public static class WidgetApi
         var posted = await MessageLog.AppendAsync(db, session.Id, MessageTypes.User, request.Content!, request.ClientMessageId, null, ct);
         if (!posted.Duplicate)
         {
-            await PublishAsync(db, events, session, posted.Seq, ct);
-            if (autoReply.Value.AutoReply)
-            {
-                await replies.EnqueueAsync(new ReplyJob(session.Id, posted.Seq), ct);
-            }
+            await accepted.AcceptedAsync(db, session.OrganizationId, session.Id, posted.Seq, ct);
         }
         return posted.Duplicate ? TypedResults.Ok(posted) : TypedResults.Created($"/api/widget/sessions/{token}/messages?after={posted.Seq - 1}", posted);
     }

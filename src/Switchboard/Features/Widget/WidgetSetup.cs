@@ -21,6 +21,7 @@ public static class WidgetSetup
         services.TryAddSingleton<IEventBus, InProcessEventBus>();
         services.AddOptions<AutoReplyOptions>().Bind(configuration.GetSection("Ai"));
         services.AddSingleton<ReplyQueue>();
+        services.AddSingleton<CustomerMessages>();
         services.AddHostedService<ReplyWorker>();
         services.AddSingleton<WidgetOrigins>();
 
