@@ -268,7 +268,7 @@ public static class EvalCommand
         new(line > 0 ? $"{file.FullName} line {line}: {problem}." : $"{file.FullName}: {problem}.");
 }
 
-/// <summary>The figures DESIGN.md names; a metric with no questions of its kind is null.</summary>
+/// <summary>The figures eval reports (docs/eval.md); a metric with no questions of its kind is null.</summary>
 public sealed record EvalReport(
     int Questions, int AnswerQuestions, int NoAnswerQuestions, int EscalateQuestions,
     double? AnswerAccuracy, double? RecallAt5, double? Mrr,

@@ -212,7 +212,7 @@ public sealed class KnowledgeIndexingService(KnowledgeIndexQueue queue, Knowledg
 
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
         {
-            // Whatever queued up meanwhile goes in one run: an import of 500 articles is embedded in large batches.
+            // Whatever queued up meanwhile goes in one run: 500 articles written at once are embedded in large batches.
             var ids = new HashSet<Guid>();
             while (ids.Count < 1000 && queue.Reader.TryRead(out var id))
             {

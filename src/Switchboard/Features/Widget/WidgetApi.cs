@@ -56,7 +56,7 @@ public static class WidgetApi
         {
             return Problems.Invalid("context", "context must be a JSON object.");
         }
-        if (request.Context is { ValueKind: JsonValueKind.Object } raw && raw.GetRawText().Length > MaxContextBytes)
+        if (request.Context is { ValueKind: JsonValueKind.Object } raw && System.Text.Encoding.UTF8.GetByteCount(raw.GetRawText()) > MaxContextBytes)
         {
             return Problems.Invalid("context", $"context is larger than {MaxContextBytes} bytes.");
         }

@@ -21,7 +21,7 @@ public sealed class OpenAiEmbeddingsOptions
     /// <summary>Requested vector size, for models that can shorten theirs (e.g. 1536); the model's own size when unset.</summary>
     public int? Dimensions { get; set; }
 
-    /// <summary>One embedding request, retries included (imports embed in batches, so this is per batch).</summary>
+    /// <summary>One embedding request, retries included (many passages are embedded in one batch, so this is per batch).</summary>
     public double TimeoutSeconds { get; set; } = 60;
 }
 
