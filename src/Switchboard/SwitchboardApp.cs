@@ -25,6 +25,7 @@ public static class SwitchboardApp
         services.AddSwitchboardData(builder.Configuration);
         services.AddSwitchboardAccounts();
         services.AddSwitchboardAi(builder.Configuration);
+        services.AddSwitchboardKnowledge();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -73,6 +74,7 @@ public static class SwitchboardApp
         app.MapCustomerSessionsApi();
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();
+        app.MapKnowledgeGapsAndAnswerTests();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
         app.MapSwitchboardConsole();

@@ -26,6 +26,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<ConversationMessage> Messages => Set<ConversationMessage>();
     public DbSet<KnowledgeArticle> Knowledge => Set<KnowledgeArticle>();
     public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
+    public DbSet<KnowledgeAnswerTest> AnswerTests => Set<KnowledgeAnswerTest>();
+    public DbSet<KnowledgeAnswerTestRun> AnswerTestRuns => Set<KnowledgeAnswerTestRun>();
     public DbSet<AgentAnalytics> AgentAnalytics => Set<AgentAnalytics>();
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
 
@@ -52,6 +54,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new ConversationMessageConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeArticleConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeChunkConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeAnswerTestConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeAnswerTestRunConfiguration(Sql));
         builder.ApplyConfiguration(new AgentAnalyticsConfiguration(Sql));
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
 
@@ -71,6 +75,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         // Chunks are readable exactly where their article is (003_knowledge_chunks_row_level_security.sql).
         builder.Entity<KnowledgeChunk>().HasQueryFilter(c =>
             IsSystem || c.OrganizationId == null || MemberOrgs.Contains(c.OrganizationId.Value));
+        // Answer tests and their runs: the organization's admins only (004_answer_tests_row_level_security.sql).
+        builder.Entity<KnowledgeAnswerTest>().HasQueryFilter(t => IsSystem || AdminOrgs.Contains(t.OrganizationId));
+        builder.Entity<KnowledgeAnswerTestRun>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
         builder.Entity<AgentAnalytics>().HasQueryFilter(a =>
             IsSystem
             || (UserId != null && a.AgentId == UserId)

@@ -480,6 +480,159 @@ namespace Switchboard.Data.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Expect")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("answer")
+                        .HasColumnName("expect");
+
+                    b.Property<Guid?>("ExpectedArticleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("expected_article_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Question")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("question");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_answer_tests");
+
+                    b.HasIndex("ExpectedArticleId")
+                        .HasDatabaseName("ix_knowledge_answer_tests_expected_article_id");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_knowledge_answer_tests_organization_id");
+
+                    b.ToTable("knowledge_answer_tests", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_answer_tests_expect", "expect IN ('answer', 'no_answer')");
+                        });
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTestRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<double?>("AnswerAccuracy")
+                        .HasColumnType("double precision")
+                        .HasColumnName("answer_accuracy");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long?>("LatencyP50Ms")
+                        .HasColumnType("bigint")
+                        .HasColumnName("latency_p50_ms");
+
+                    b.Property<long?>("LatencyP95Ms")
+                        .HasColumnType("bigint")
+                        .HasColumnName("latency_p95_ms");
+
+                    b.Property<double?>("Mrr")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mrr");
+
+                    b.Property<double?>("NoAnswerPrecision")
+                        .HasColumnType("double precision")
+                        .HasColumnName("no_answer_precision");
+
+                    b.Property<double?>("NoAnswerRecall")
+                        .HasColumnType("double precision")
+                        .HasColumnName("no_answer_recall");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<double?>("OverallAccuracy")
+                        .HasColumnType("double precision")
+                        .HasColumnName("overall_accuracy");
+
+                    b.Property<int>("Questions")
+                        .HasColumnType("integer")
+                        .HasColumnName("questions");
+
+                    b.Property<double?>("RecallAt5")
+                        .HasColumnType("double precision")
+                        .HasColumnName("recall_at_5");
+
+                    b.Property<string>("Regressions")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("regressions");
+
+                    b.Property<string>("Results")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("results");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_answer_test_runs");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_knowledge_answer_test_runs_organization_id_created_at");
+
+                    b.ToTable("knowledge_answer_test_runs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_answer_test_runs_status", "status IN ('queued', 'running', 'completed', 'failed')");
+
+                            t.HasCheckConstraint("ck_knowledge_answer_test_runs_trigger", "trigger IN ('manual', 'knowledge_change')");
+                        });
+                });
+
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticle", b =>
                 {
                     b.Property<Guid>("Id")
@@ -841,6 +994,32 @@ namespace Switchboard.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("fk_escalation_rules_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
+                {
+                    b.HasOne("Switchboard.Features.Knowledge.KnowledgeArticle", null)
+                        .WithMany()
+                        .HasForeignKey("ExpectedArticleId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_knowledge_answer_tests_ai_knowledge_base_expected_article_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_answer_tests_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTestRun", b =>
+                {
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_answer_test_runs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticle", b =>

@@ -452,6 +452,153 @@ namespace Switchboard.Data.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Expect")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("answer")
+                        .HasColumnName("expect");
+
+                    b.Property<Guid?>("ExpectedArticleId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("expected_article_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Question")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("question");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_answer_tests");
+
+                    b.HasIndex("ExpectedArticleId")
+                        .HasDatabaseName("ix_knowledge_answer_tests_expected_article_id");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_knowledge_answer_tests_organization_id");
+
+                    b.ToTable("knowledge_answer_tests", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_answer_tests_expect", "expect IN ('answer', 'no_answer')");
+                        });
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTestRun", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<double?>("AnswerAccuracy")
+                        .HasColumnType("REAL")
+                        .HasColumnName("answer_accuracy");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<long?>("LatencyP50Ms")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("latency_p50_ms");
+
+                    b.Property<long?>("LatencyP95Ms")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("latency_p95_ms");
+
+                    b.Property<double?>("Mrr")
+                        .HasColumnType("REAL")
+                        .HasColumnName("mrr");
+
+                    b.Property<double?>("NoAnswerPrecision")
+                        .HasColumnType("REAL")
+                        .HasColumnName("no_answer_precision");
+
+                    b.Property<double?>("NoAnswerRecall")
+                        .HasColumnType("REAL")
+                        .HasColumnName("no_answer_recall");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<double?>("OverallAccuracy")
+                        .HasColumnType("REAL")
+                        .HasColumnName("overall_accuracy");
+
+                    b.Property<int>("Questions")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("questions");
+
+                    b.Property<double?>("RecallAt5")
+                        .HasColumnType("REAL")
+                        .HasColumnName("recall_at_5");
+
+                    b.Property<string>("Regressions")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("regressions");
+
+                    b.Property<string>("Results")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("results");
+
+                    b.Property<long?>("StartedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("status");
+
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trigger");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_answer_test_runs");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_knowledge_answer_test_runs_organization_id_created_at");
+
+                    b.ToTable("knowledge_answer_test_runs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_answer_test_runs_status", "status IN ('queued', 'running', 'completed', 'failed')");
+
+                            t.HasCheckConstraint("ck_knowledge_answer_test_runs_trigger", "trigger IN ('manual', 'knowledge_change')");
+                        });
+                });
+
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticle", b =>
                 {
                     b.Property<Guid>("Id")
@@ -798,6 +945,32 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("fk_escalation_rules_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
+                {
+                    b.HasOne("Switchboard.Features.Knowledge.KnowledgeArticle", null)
+                        .WithMany()
+                        .HasForeignKey("ExpectedArticleId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_knowledge_answer_tests_ai_knowledge_base_expected_article_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_answer_tests_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTestRun", b =>
+                {
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_answer_test_runs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticle", b =>
