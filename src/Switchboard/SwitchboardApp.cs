@@ -9,6 +9,7 @@ using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
+using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
 using Switchboard.Features.Widget;
 using Switchboard.Tenancy;
@@ -25,6 +26,7 @@ public static class SwitchboardApp
         services.AddSwitchboardData(builder.Configuration);
         services.AddSwitchboardAccounts();
         services.AddSwitchboardAi(builder.Configuration);
+        services.AddSwitchboardKnowledgeImport();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -73,6 +75,7 @@ public static class SwitchboardApp
         app.MapCustomerSessionsApi();
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();
+        app.MapKnowledgeImportApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
         app.MapSwitchboardConsole();
