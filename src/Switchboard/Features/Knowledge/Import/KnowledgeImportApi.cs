@@ -162,6 +162,16 @@ public static class KnowledgeImportServiceCollectionExtensions
     /// <summary>Importers, the crawler's HTTP client and the background import service (options: Knowledge:Import).</summary>
     public static IServiceCollection AddSwitchboardKnowledgeImport(this IServiceCollection services)
     {
+        services.AddKnowledgeCrawler();
+        services.AddSingleton<KnowledgeImporter>();
+        services.AddSingleton<KnowledgeImportQueue>();
+        services.AddHostedService<KnowledgeImportService>();
+        return services;
+    }
+
+    /// <summary>The site crawler and its HTTP client: no redirects followed by the handler (the crawler keeps them on the site), timeouts.</summary>
+    public static IServiceCollection AddKnowledgeCrawler(this IServiceCollection services)
+    {
         services.AddOptions<KnowledgeImportOptions>().BindConfiguration("Knowledge:Import");
         services.AddHttpClient(SiteCrawler.HttpClientName, client =>
             {
@@ -170,9 +180,6 @@ public static class KnowledgeImportServiceCollectionExtensions
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) });
         services.AddSingleton<SiteCrawler>();
-        services.AddSingleton<KnowledgeImporter>();
-        services.AddSingleton<KnowledgeImportQueue>();
-        services.AddHostedService<KnowledgeImportService>();
         return services;
     }
 }
