@@ -92,16 +92,18 @@ public static class HtmlImporter
                     var list = e.ParentElement;
                     var ordered = string.Equals(list?.LocalName, "ol", StringComparison.Ordinal);
                     var number = list is null ? 1 : list.Children.Where(c => c.LocalName == "li").TakeWhile(c => c != e).Count() + 1;
-                    text.Append('\n').Append(ordered ? $"{number}. " : "- ");
+                    NewLine(text);
+                    text.Append(ordered ? $"{number}. " : "- ");
                     Write(e, text);
-                    text.Append('\n');
+                    NewLine(text);
                     break;
                 case "pre":
                     text.Append("\n\n```\n").Append(e.TextContent.Trim('\n')).Append("\n```\n\n");
                     break;
                 case "tr":
                     var cells = e.Children.Where(c => c.LocalName is "td" or "th").Select(Inline);
-                    text.Append("\n| ").Append(string.Join(" | ", cells)).Append(" |\n");
+                    NewLine(text);
+                    text.Append("| ").Append(string.Join(" | ", cells)).Append(" |\n");
                     break;
                 case "img":
                     break;
@@ -113,6 +115,13 @@ public static class HtmlImporter
                     break;
             }
         }
+    }
+
+    // Consecutive list items and table rows stay on consecutive lines.
+    private static void NewLine(StringBuilder text)
+    {
+        while (text.Length > 0 && text[^1] == ' ') text.Length--;
+        if (text.Length > 0 && text[^1] != '\n') text.Append('\n');
     }
 
     private static string Inline(IElement e)
