@@ -36,7 +36,8 @@ public static class KnowledgeImportApi
         var write = app.MapGroup("/api/orgs/{orgId}/knowledge/imports").WithTags("Knowledge import").RequireOrgRole(OrgRoles.Admin);
         write.MapPost("/", (HttpContext http, AppDbContext db, KnowledgeImportQueue queue, SiteCrawler crawler, CancellationToken ct) =>
             Start(http, db, queue, crawler, ct))
-            .Accepts<CrawlImportRequest>("application/json", "multipart/form-data");
+            // Read by hand (multipart or JSON), so that any other body is a problem naming it, not a bare 415.
+            .WithDescription("multipart/form-data with files (.md .markdown .txt .html .htm .pdf .csv .jsonl), or JSON {url, maxPages?, maxDepth?}.");
         return app;
     }
 
