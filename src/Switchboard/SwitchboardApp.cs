@@ -9,6 +9,7 @@ using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
+using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
 using Switchboard.Features.Widget;
 using Switchboard.Tenancy;
@@ -26,6 +27,7 @@ public static class SwitchboardApp
         services.AddSwitchboardAccounts();
         services.AddSwitchboardAi(builder.Configuration);
         services.AddSwitchboardKnowledge();
+        services.AddSwitchboardKnowledgeImport();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -75,6 +77,7 @@ public static class SwitchboardApp
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();
         app.MapKnowledgeGapsAndAnswerTests();
+        app.MapKnowledgeImportApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
         app.MapSwitchboardConsole();

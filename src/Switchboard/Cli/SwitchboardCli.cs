@@ -9,11 +9,11 @@ namespace Switchboard.Cli;
 
 /// <summary>
 /// The commands on the same executable as the server: <c>serve</c> (the default), <c>migrate</c>,
-/// <c>users</c> and <c>eval</c>. Anything that is not a command goes to the web host (<c>--urls</c>, configuration).
+/// <c>users</c>, <c>eval</c> and <c>kb import</c>. Anything that is not a command goes to the web host (<c>--urls</c>, configuration).
 /// </summary>
 public static class SwitchboardCli
 {
-    private static readonly string[] Commands = ["migrate", "users", "eval"];
+    private static readonly string[] Commands = ["migrate", "users", "eval", "kb"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -30,6 +30,7 @@ public static class SwitchboardCli
         root.Subcommands.Add(MigrateCommand());
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(KbImportCommand.Create());
         AllowConfiguration(root);
         try
         {

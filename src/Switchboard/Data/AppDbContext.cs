@@ -6,6 +6,7 @@ using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
+using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
 using Switchboard.Tenancy;
 
@@ -30,6 +31,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<KnowledgeAnswerTestRun> AnswerTestRuns => Set<KnowledgeAnswerTestRun>();
     public DbSet<AgentAnalytics> AgentAnalytics => Set<AgentAnalytics>();
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
+    public DbSet<KnowledgeImportJob> KnowledgeImportJobs => Set<KnowledgeImportJob>();
 
     protected abstract ProviderSql Sql { get; }
 
@@ -58,6 +60,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new KnowledgeAnswerTestRunConfiguration(Sql));
         builder.ApplyConfiguration(new AgentAnalyticsConfiguration(Sql));
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeImportJobConfiguration(Sql));
 
         // The seed's RLS rules, restated for the application wall (see docs/security.md).
         builder.Entity<ChatbotSession>().HasQueryFilter(s =>
@@ -83,6 +86,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
             || (UserId != null && a.AgentId == UserId)
             || (a.OrganizationId != null && AdminOrgs.Contains(a.OrganizationId.Value)));
         builder.Entity<EscalationRule>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
+        // Import jobs: members follow their organization's imports (004_knowledge_import_row_level_security.sql).
+        builder.Entity<KnowledgeImportJob>().HasQueryFilter(j => IsSystem || MemberOrgs.Contains(j.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
         builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));

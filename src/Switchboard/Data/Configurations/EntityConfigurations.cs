@@ -141,6 +141,13 @@ internal sealed class KnowledgeArticleConfiguration(ProviderSql sql) : IEntityTy
         e.HasIndex(x => new { x.OrganizationId, x.Category })
             .HasDatabaseName("idx_ai_knowledge_base_org_category")
             .HasFilter("is_active = true");
+        // Import identity (docs/knowledge-import.md): one article per source and organization.
+        e.Property(x => x.SourceUri).HasMaxLength(2048);
+        e.Property(x => x.SourceHash).HasMaxLength(64);
+        e.HasIndex(x => new { x.OrganizationId, x.SourceUri })
+            .IsUnique()
+            .HasDatabaseName("idx_ai_knowledge_base_org_source_uri")
+            .HasFilter("source_uri IS NOT NULL");
     }
 }
 

@@ -16,6 +16,12 @@ public sealed class KnowledgeArticle
     /// <summary>Name of the model that produced <see cref="Embeddings"/>, so a model change can re-embed.</summary>
     public string? EmbeddingModel { get; set; }
 
+    /// <summary>Where an import found it (docs/knowledge-import.md), unique per organization; null for articles written by hand.</summary>
+    public string? SourceUri { get; set; }
+
+    /// <summary>SHA-256 of the imported title, content, category and tags: an unchanged source is not written again.</summary>
+    public string? SourceHash { get; set; }
+
     public decimal? EffectivenessScore { get; set; } = 0;
     public int? UsageCount { get; set; } = 0;
     public bool? IsActive { get; set; } = true;

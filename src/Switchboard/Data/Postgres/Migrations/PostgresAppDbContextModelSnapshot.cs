@@ -480,6 +480,109 @@ namespace Switchboard.Data.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.Import.KnowledgeImportJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<int>("Created")
+                        .HasColumnType("integer")
+                        .HasColumnName("created");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("integer")
+                        .HasColumnName("failed");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("Found")
+                        .HasColumnType("integer")
+                        .HasColumnName("found");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int>("PassagesEmbedded")
+                        .HasColumnType("integer")
+                        .HasColumnName("passages_embedded");
+
+                    b.Property<int>("PassagesTotal")
+                        .HasColumnType("integer")
+                        .HasColumnName("passages_total");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("queued")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Unchanged")
+                        .HasColumnType("integer")
+                        .HasColumnName("unchanged");
+
+                    b.Property<int>("Updated")
+                        .HasColumnType("integer")
+                        .HasColumnName("updated");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Warnings")
+                        .HasColumnType("text")
+                        .HasColumnName("warnings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_import_jobs");
+
+                    b.HasIndex("CreatedBy")
+                        .HasDatabaseName("ix_knowledge_import_jobs_created_by");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_knowledge_import_jobs_organization_id_created_at");
+
+                    b.ToTable("knowledge_import_jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_import_jobs_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
                 {
                     b.Property<Guid>("Id")
@@ -683,6 +786,16 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("organization_id");
 
+                    b.Property<string>("SourceHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("source_hash");
+
+                    b.Property<string>("SourceUri")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("source_uri");
+
                     b.PrimitiveCollection<List<string>>("Tags")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("text[]")
@@ -712,6 +825,11 @@ namespace Switchboard.Data.Postgres.Migrations
                     b.HasIndex("OrganizationId", "Category")
                         .HasDatabaseName("idx_ai_knowledge_base_org_category")
                         .HasFilter("is_active = true");
+
+                    b.HasIndex("OrganizationId", "SourceUri")
+                        .IsUnique()
+                        .HasDatabaseName("idx_ai_knowledge_base_org_source_uri")
+                        .HasFilter("source_uri IS NOT NULL");
 
                     b.ToTable("ai_knowledge_base", (string)null);
                 });
@@ -994,6 +1112,22 @@ namespace Switchboard.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("fk_escalation_rules_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.Import.KnowledgeImportJob", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedBy")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_knowledge_import_jobs_users_created_by");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_import_jobs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>

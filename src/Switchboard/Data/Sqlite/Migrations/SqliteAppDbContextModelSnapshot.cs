@@ -452,6 +452,104 @@ namespace Switchboard.Data.Sqlite.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.Import.KnowledgeImportJob", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Created")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid?>("CreatedBy")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("error");
+
+                    b.Property<int>("Failed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("failed");
+
+                    b.Property<long?>("FinishedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("Found")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("found");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int>("PassagesEmbedded")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("passages_embedded");
+
+                    b.Property<int>("PassagesTotal")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("passages_total");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("queued")
+                        .HasColumnName("status");
+
+                    b.Property<int>("Unchanged")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("unchanged");
+
+                    b.Property<int>("Updated")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("Warnings")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("warnings");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_import_jobs");
+
+                    b.HasIndex("CreatedBy")
+                        .HasDatabaseName("ix_knowledge_import_jobs_created_by");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_knowledge_import_jobs_organization_id_created_at");
+
+                    b.ToTable("knowledge_import_jobs", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_import_jobs_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
                 {
                     b.Property<Guid>("Id")
@@ -646,6 +744,16 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("organization_id");
 
+                    b.Property<string>("SourceHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_hash");
+
+                    b.Property<string>("SourceUri")
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("source_uri");
+
                     b.PrimitiveCollection<string>("Tags")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("TEXT")
@@ -673,6 +781,11 @@ namespace Switchboard.Data.Sqlite.Migrations
                     b.HasIndex("OrganizationId", "Category")
                         .HasDatabaseName("idx_ai_knowledge_base_org_category")
                         .HasFilter("is_active = true");
+
+                    b.HasIndex("OrganizationId", "SourceUri")
+                        .IsUnique()
+                        .HasDatabaseName("idx_ai_knowledge_base_org_source_uri")
+                        .HasFilter("source_uri IS NOT NULL");
 
                     b.ToTable("ai_knowledge_base", (string)null);
                 });
@@ -945,6 +1058,22 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("fk_escalation_rules_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.Import.KnowledgeImportJob", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("CreatedBy")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_knowledge_import_jobs_users_created_by");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_import_jobs_organizations_organization_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeAnswerTest", b =>
