@@ -76,4 +76,11 @@ public static class MessageLog
 
     private static JsonElement? ParseMetadata(string? json) =>
         string.IsNullOrEmpty(json) || json == "{}" ? null : JsonDocument.Parse(json).RootElement.Clone();
+
+    /// <summary>Sends the stored message <paramref name="seq"/> to the open event streams of its session.</summary>
+    public static async Task PublishAsync(AppDbContext db, IEventBus events, Guid organizationId, Guid sessionId, long seq, CancellationToken ct)
+    {
+        var message = (await ListAsync(db, sessionId, seq - 1, ct)).FirstOrDefault(m => m.Seq == seq);
+        if (message is not null) events.Publish(new MessageCreated(organizationId, sessionId, message));
+    }
 }

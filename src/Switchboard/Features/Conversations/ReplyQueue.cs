@@ -40,8 +40,7 @@ public sealed class CustomerMessages(IEventBus events, ReplyQueue replies, IOpti
 {
     public async Task AcceptedAsync(AppDbContext db, Guid organizationId, Guid sessionId, long seq, CancellationToken ct)
     {
-        var message = (await MessageLog.ListAsync(db, sessionId, seq - 1, ct)).FirstOrDefault(m => m.Seq == seq);
-        if (message is not null) events.Publish(new MessageCreated(organizationId, sessionId, message));
+        await MessageLog.PublishAsync(db, events, organizationId, sessionId, seq, ct);
         if (autoReply.Value.AutoReply)
         {
             await replies.EnqueueAsync(new ReplyJob(sessionId, seq), ct);

@@ -149,14 +149,8 @@ public static class WidgetApi
         var posted = await MessageLog.AppendAsync(system, session.Id, MessageTypes.System,
             "You asked for a person. An agent will join this chat shortly; the AI stays quiet until then.", null, null, ct,
             aiMetadata: """{"escalation":{"reason":"customer_request","rule":null}}""");
-        await PublishAsync(system, events, session, posted.Seq, ct);
+        await MessageLog.PublishAsync(system, events, session.OrganizationId, session.Id, posted.Seq, ct);
         return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: false));
-    }
-
-    internal static async Task PublishAsync(AppDbContext db, IEventBus events, WidgetSession session, long seq, CancellationToken ct)
-    {
-        var message = (await MessageLog.ListAsync(db, session.Id, seq - 1, ct)).FirstOrDefault(m => m.Seq == seq);
-        if (message is not null) events.Publish(new MessageCreated(session.OrganizationId, session.Id, message));
     }
 
     /// <summary>
