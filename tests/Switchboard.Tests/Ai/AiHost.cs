@@ -15,7 +15,7 @@ namespace Switchboard.Tests.Ai;
 /// (no background indexing: tests index when they mean to). All hosts share one MiniLM model, so
 /// the test run loads it once.
 /// </summary>
-public sealed class AiHost : IAsyncLifetime
+public class AiHost : IAsyncLifetime
 {
     private static readonly Lazy<LocalEmbeddingGenerator> SharedEmbeddings = new(() => new LocalEmbeddingGenerator());
 
@@ -34,18 +34,23 @@ public sealed class AiHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
-            ["Database:SeedDemoData"] = "false",
-            ["ConnectionStrings:Switchboard"] = $"Data Source={Path.Combine(_directory, "switchboard.db")}",
-            ["DataProtection:KeysPath"] = Path.Combine(_directory, "keys"),
-        });
+        var settings = await DatabaseSettingsAsync(_directory);
+        settings["Database:SeedDemoData"] = "false";
+        settings["DataProtection:KeysPath"] = Path.Combine(_directory, "keys");
+        builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(Embeddings); // registered first, so AddSwitchboardAi keeps it
         builder.AddSwitchboardServices();
         _host = builder.Build();
         await Get<MigrationRunner>().MigrateAsync();
     }
+
+    /// <summary>The database the host runs on: a SQLite file in <paramref name="directory"/> unless overridden.</summary>
+    protected virtual Task<Dictionary<string, string?>> DatabaseSettingsAsync(string directory) =>
+        Task.FromResult(new Dictionary<string, string?>
+        {
+            ["Database:Provider"] = nameof(DatabaseProvider.Sqlite),
+            ["ConnectionStrings:Switchboard"] = $"Data Source={Path.Combine(directory, "switchboard.db")}",
+        });
 
     public async Task<Organization> CreateOrganizationAsync()
     {
@@ -71,6 +76,7 @@ public sealed class AiHost : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         _host?.Dispose();
         SqliteConnection.ClearAllPools();
         try { Directory.Delete(_directory, recursive: true); } catch (IOException) { }

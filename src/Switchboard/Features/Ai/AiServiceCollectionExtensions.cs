@@ -16,12 +16,16 @@ public static class AiServiceCollectionExtensions
     public static IServiceCollection AddSwitchboardAi(this IServiceCollection services, IConfiguration configuration)
     {
         _ = configuration; // Ai:* provider switches belong to the optional OpenAI providers.
+        services.AddOptions<RetrievalOptions>().BindConfiguration(RetrievalOptions.Section);
         services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>, LocalEmbeddingGenerator>();
         services.TryAddSingleton<ExtractiveAnswerer>();
         services.TryAddKeyedSingleton<IAnswerer>(ExtractiveAnswerer.ModelName, (sp, _) => sp.GetRequiredService<ExtractiveAnswerer>());
         services.TryAddSingleton<IAnswerer>(sp => sp.GetRequiredService<ExtractiveAnswerer>());
 
         services.TryAddSingleton<VectorIndex>();
+        services.TryAddSingleton<FullTextSearch>();
+        services.TryAddSingleton<ArticleScoreCache>();
+        services.TryAddSingleton<HybridRetriever>();
         services.TryAddSingleton<KnowledgeIndexQueue>();
         services.TryAddSingleton<KnowledgeIndexer>();
         services.AddHostedService<KnowledgeIndexingService>();

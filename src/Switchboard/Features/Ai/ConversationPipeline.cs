@@ -59,12 +59,12 @@ public sealed record PipelineResult(string Text, AiMetadata Metadata);
 
 /// <summary>
 /// The conversation pipeline, the same for the widget and for <c>eval</c>: embed the question,
-/// retrieve from the organization's and the global knowledge, decide whether the knowledge can
+/// retrieve from the organization's and the global knowledge (<see cref="HybridRetriever"/>), decide whether the knowledge can
 /// answer it, and answer (streamed) or say honestly that it cannot.
 /// </summary>
 public sealed class ConversationPipeline(
     IEmbeddingGenerator<string, Embedding<float>> embeddings,
-    VectorIndex index,
+    HybridRetriever retriever,
     IAnswerer answerer,
     ILogger<ConversationPipeline> logger)
 {
@@ -80,7 +80,7 @@ public sealed class ConversationPipeline(
     {
         var clock = Stopwatch.StartNew();
         var vector = await embeddings.GenerateVectorAsync(question, cancellationToken: ct);
-        var retrieval = await index.SearchAsync(organizationId, vector, TopArticles, ct);
+        var retrieval = await retriever.RetrieveAsync(organizationId, vector, question, TopArticles, null, ct);
         var retrieved = retrieval.Articles.Select(a => new AiRetrieved(a.ArticleId, Round(a.Score))).ToList();
         var confidence = Round(retrieval.Confidence);
 

@@ -148,6 +148,48 @@ public sealed class KnowledgeMatrix
         return new KnowledgeMatrix(vectors, dimensions, rowArticle, rowText, [.. ids], [.. titles], calibration);
     }
 
+    public Guid ArticleId(int article) => _articleIds[article];
+    public string Title(int article) => _titles[article];
+    public string PassageText(int row) => _rowText[row];
+
+    /// <summary>
+    /// Every article's two best passage scores and its best passage, for the hybrid retriever's
+    /// ranking (the mean of the two best ranks better than the best alone on banking77, docs/eval.md).
+    /// An article with one passage has <c>second == best</c>.
+    /// </summary>
+    public (float[] Best, float[] Second, int[] BestRow) ScoreArticles(ReadOnlySpan<float> query)
+    {
+        var best = new float[ArticleCount];
+        var second = new float[ArticleCount];
+        var bestRow = new int[ArticleCount];
+        if (Count == 0 || query.Length != Dimensions)
+        {
+            return (best, second, bestRow);
+        }
+        Array.Fill(best, float.NegativeInfinity);
+        Array.Fill(second, float.NegativeInfinity);
+        for (var r = 0; r < _rowArticle.Length; r++)
+        {
+            var score = TensorPrimitives.Dot(_vectors.AsSpan(r * Dimensions, Dimensions), query);
+            var a = _rowArticle[r];
+            if (score > best[a])
+            {
+                second[a] = best[a];
+                best[a] = score;
+                bestRow[a] = r;
+            }
+            else if (score > second[a])
+            {
+                second[a] = score;
+            }
+        }
+        for (var a = 0; a < ArticleCount; a++)
+        {
+            if (float.IsNegativeInfinity(second[a])) second[a] = best[a];
+        }
+        return (best, second, bestRow);
+    }
+
     /// <summary>Every passage is scored (exact search); an article scores as its best passage.</summary>
     public Retrieval Search(ReadOnlySpan<float> query, int top)
     {
