@@ -86,7 +86,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
             || (UserId != null && a.AgentId == UserId)
             || (a.OrganizationId != null && AdminOrgs.Contains(a.OrganizationId.Value)));
         builder.Entity<EscalationRule>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
-        // Import jobs: members follow their organization's imports (004_knowledge_import_row_level_security.sql).
+        // Import jobs: members follow their organization's imports (005_knowledge_import_row_level_security.sql).
         builder.Entity<KnowledgeImportJob>().HasQueryFilter(j => IsSystem || MemberOrgs.Contains(j.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
