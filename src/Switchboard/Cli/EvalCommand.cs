@@ -137,6 +137,10 @@ public static class EvalCommand
                 embedding.Value = embedding.MaxValue;
                 // Loading and calibrating the matrix belongs to the knowledge base, not to the first question.
                 matrix = await index.GetAsync(org.Id, ct);
+                // Questions are asked of the finished knowledge base, classifier included, as a live one would be.
+                var learning = progress.AddTask("Training the article classifier", maxValue: 1).IsIndeterminate();
+                await matrix.ClassifierReady.WaitAsync(ct);
+                learning.IsIndeterminate(false).Value = 1;
             });
 
             var conversations = services.GetRequiredService<ConversationService>();

@@ -20,9 +20,17 @@ public sealed partial class FullTextSearch(SystemDb systemDb, IOptions<DatabaseO
     /// <summary>Words of the question, at most this many: a pasted essay must not become a 500-term query.</summary>
     public const int MaxTerms = 32;
 
-    public async Task<List<FullTextHit>> SearchAsync(Guid organizationId, string question, int limit, CancellationToken ct)
+    /// <param name="keep">Which of the question's words to search for (null: all). The hybrid retriever drops words
+    /// found in a large share of the organization's passages: ranking every passage that contains "my" costs
+    /// most of the query's time and says almost nothing (docs/eval.md).</param>
+    public async Task<List<FullTextHit>> SearchAsync(Guid organizationId, string question, int limit, CancellationToken ct,
+        Func<string, bool>? keep = null)
     {
         var terms = Terms(question);
+        if (keep is not null)
+        {
+            terms = terms.Where(keep).ToList();
+        }
         if (terms.Count == 0)
         {
             return [];
@@ -70,10 +78,14 @@ public sealed partial class FullTextSearch(SystemDb systemDb, IOptions<DatabaseO
     }
 
     /// <summary>The question's distinct words, lower-case, letters and digits only.</summary>
-    /// <remarks>Stop words are kept: dropping a list of 80 cut the cost of the query by half on banking77 but
-    /// lowered answer accuracy from 0.922 to 0.917 (docs/eval.md); their low idf already weighs them little.</remarks>
+    /// <remarks>No stop-word list: dropping a list of 80 lowered answer accuracy on banking77 from 0.922 to 0.917
+    /// (docs/eval.md), because words like "why" and "not" tell intents apart. What is dropped instead is
+    /// decided per knowledge base by document frequency (<see cref="KnowledgeMatrix.DocumentFrequency"/>).</remarks>
     public static List<string> Terms(string question) =>
         Word().Matches(question.ToLowerInvariant()).Select(m => m.Value).Distinct().Take(MaxTerms).ToList();
+
+    /// <summary>Distinct words of one passage, as <see cref="Terms"/> splits questions.</summary>
+    public static IEnumerable<string> Words(string text) => Word().Matches(text.ToLowerInvariant()).Select(m => m.Value).Distinct();
 
     [GeneratedRegex(@"[\p{L}\p{N}]+")]
     private static partial Regex Word();

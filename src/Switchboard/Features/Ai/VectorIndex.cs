@@ -99,8 +99,17 @@ public sealed class KnowledgeMatrix
     /// </summary>
     public const int RowsPerScanThread = 16_384;
 
-    private KnowledgeMatrix(float[] vectors, int dimensions, int[] rowArticle, string[] rowText, Guid[] articleIds, string[] titles, KnowledgeCalibration calibration)
+    private readonly Dictionary<string, int> _documentFrequency;
+    private volatile ArticleClassifier? _classifier;
+
+    private KnowledgeMatrix(float[] vectors, int dimensions, int[] rowArticle, string[] rowText, Guid[] articleIds, string[] titles,
+        KnowledgeCalibration calibration, Dictionary<string, int> documentFrequency)
     {
+        _documentFrequency = documentFrequency;
+        // The classifier learns in the background: until it is ready, retrieval ranks without it.
+        ClassifierReady = ArticleClassifier.Worthwhile(rowArticle.Length, articleIds.Length)
+            ? Task.Run(() => _classifier = ArticleClassifier.Train(vectors, dimensions, rowArticle, articleIds.Length, CancellationToken.None))
+            : Task.CompletedTask;
         _vectors = vectors;
         Dimensions = dimensions;
         _rowArticle = rowArticle;
@@ -145,17 +154,34 @@ public sealed class KnowledgeMatrix
             rowHash[i] = row.ContentHash;
         }
         var calibration = KnowledgeCalibration.Compute(vectors, dimensions, rowArticle, ids.Count, rowHash);
-        return new KnowledgeMatrix(vectors, dimensions, rowArticle, rowText, [.. ids], [.. titles], calibration);
+        var frequency = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var text in rowText)
+        {
+            foreach (var word in FullTextSearch.Words(text))
+            {
+                frequency[word] = frequency.GetValueOrDefault(word) + 1;
+            }
+        }
+        return new KnowledgeMatrix(vectors, dimensions, rowArticle, rowText, [.. ids], [.. titles], calibration, frequency);
     }
+
+    /// <summary>The article classifier once trained (<see cref="ClassifierReady"/>); null before, or for knowledge too thin to learn from.</summary>
+    public ArticleClassifier? Classifier => _classifier;
+
+    /// <summary>Completes when the classifier has been trained (at once when there is none to train).</summary>
+    public Task ClassifierReady { get; }
+
+    /// <summary>How many of the passages contain the word (lower case, as <see cref="FullTextSearch.Terms"/> splits).</summary>
+    public int DocumentFrequency(string word) => _documentFrequency.GetValueOrDefault(word);
 
     public Guid ArticleId(int article) => _articleIds[article];
     public string Title(int article) => _titles[article];
     public string PassageText(int row) => _rowText[row];
 
     /// <summary>
-    /// Every article's two best passage scores and its best passage, for the hybrid retriever's
-    /// ranking (the mean of the two best ranks better than the best alone on banking77, docs/eval.md).
-    /// An article with one passage has <c>second == best</c>.
+    /// Every article's two best passage scores and its best passage (exact search: every passage is
+    /// scored). The hybrid retriever ranks by the mean of the two best, which ranks better than the best
+    /// alone on banking77 (docs/eval.md). An article with one passage has <c>second == best</c>.
     /// </summary>
     public (float[] Best, float[] Second, int[] BestRow) ScoreArticles(ReadOnlySpan<float> query)
     {
@@ -164,51 +190,31 @@ public sealed class KnowledgeMatrix
         var bestRow = new int[ArticleCount];
         if (Count == 0 || query.Length != Dimensions)
         {
+            Array.Fill(best, float.NegativeInfinity);
+            Array.Fill(second, float.NegativeInfinity);
             return (best, second, bestRow);
         }
-        Array.Fill(best, float.NegativeInfinity);
-        Array.Fill(second, float.NegativeInfinity);
-        for (var r = 0; r < _rowArticle.Length; r++)
+        if (ScanThreads == 1)
         {
-            var score = TensorPrimitives.Dot(_vectors.AsSpan(r * Dimensions, Dimensions), query);
-            var a = _rowArticle[r];
-            if (score > best[a])
-            {
-                second[a] = best[a];
-                best[a] = score;
-                bestRow[a] = r;
-            }
-            else if (score > second[a])
-            {
-                second[a] = score;
-            }
+            Scan(query, 0, Count, best, second, bestRow);
         }
-        for (var a = 0; a < ArticleCount; a++)
+        else
         {
-            if (float.IsNegativeInfinity(second[a])) second[a] = best[a];
+            // Each thread owns whole articles (rows are grouped by article), so no two write the same slot.
+            var shared = query.ToArray();
+            Parallel.For(0, ScanThreads, t => Scan(shared, _partitions[t], _partitions[t + 1], best, second, bestRow));
         }
         return (best, second, bestRow);
     }
 
-    /// <summary>Every passage is scored (exact search); an article scores as its best passage.</summary>
+    /// <summary>The best articles by their best passage, with the calibrated decision.</summary>
     public Retrieval Search(ReadOnlySpan<float> query, int top)
     {
         if (Count == 0 || query.Length != Dimensions)
         {
             return new Retrieval([], 0, 0, false);
         }
-        var best = new float[ArticleCount];
-        var bestRow = new int[ArticleCount];
-        if (ScanThreads == 1)
-        {
-            Scan(query, 0, Count, best, bestRow);
-        }
-        else
-        {
-            // Each thread owns whole articles (rows are grouped by article), so no two write the same slot.
-            var shared = query.ToArray();
-            Parallel.For(0, ScanThreads, t => Scan(shared, _partitions[t], _partitions[t + 1], best, bestRow));
-        }
+        var (best, _, bestRow) = ScoreArticles(query);
         var order = TopArticles(best, Math.Max(top, 2));
         var evidence = KnowledgeCalibration.Evidence(best[order[0]], order.Length > 1 ? best[order[1]] : null);
         var articles = order.Take(top)
@@ -217,14 +223,14 @@ public sealed class KnowledgeMatrix
         return new Retrieval(articles, evidence, Calibration.Confidence(evidence), Calibration.Answers(evidence));
     }
 
-    /// <summary>Scores rows [from, to) against the query; rows of one article are contiguous.</summary>
-    private void Scan(ReadOnlySpan<float> query, int from, int to, float[] best, int[] bestRow)
+    /// <summary>Scores rows [from, to) against the query, folding each article's rows (contiguous) as it goes.</summary>
+    private void Scan(ReadOnlySpan<float> query, int from, int to, float[] best, float[] second, int[] bestRow)
     {
         var dimensions = Dimensions;
         var vectors = _vectors.AsSpan(from * dimensions, (to - from) * dimensions);
         var article = -1;
-        var articleBest = float.NegativeInfinity;
-        var articleBestRow = 0;
+        float first = float.NegativeInfinity, runnerUp = float.NegativeInfinity;
+        var firstRow = 0;
         for (var r = from; r < to; r++, vectors = vectors[dimensions..])
         {
             var a = _rowArticle[r];
@@ -232,23 +238,33 @@ public sealed class KnowledgeMatrix
             {
                 if (article >= 0)
                 {
-                    best[article] = articleBest;
-                    bestRow[article] = articleBestRow;
+                    Store(article, first, runnerUp, firstRow);
                 }
                 article = a;
-                articleBest = float.NegativeInfinity;
+                first = runnerUp = float.NegativeInfinity;
             }
             var score = TensorPrimitives.Dot(vectors[..dimensions], query);
-            if (score > articleBest)
+            if (score > first)
             {
-                articleBest = score;
-                articleBestRow = r;
+                runnerUp = first;
+                first = score;
+                firstRow = r;
+            }
+            else if (score > runnerUp)
+            {
+                runnerUp = score;
             }
         }
         if (article >= 0)
         {
-            best[article] = articleBest;
-            bestRow[article] = articleBestRow;
+            Store(article, first, runnerUp, firstRow);
+        }
+
+        void Store(int a, float top, float next, int row)
+        {
+            best[a] = top;
+            second[a] = float.IsNegativeInfinity(next) ? top : next;
+            bestRow[a] = row;
         }
     }
 
