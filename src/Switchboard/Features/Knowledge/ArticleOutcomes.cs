@@ -99,7 +99,7 @@ public sealed class ArticleOutcomes(SystemDb systemDb, ArticleScoreCache scores,
             message.AiMetadata = metadata.ToJsonString();
 
             var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId).Select(s => s.OrganizationId).SingleAsync(ct);
-            var cited = await OwnArticlesAsync(db, session, AiMetadata.Parse(message.AiMetadata)?.Sources.Select(s => s.ArticleId) ?? [], ct);
+            var cited = await OwnArticlesAsync(db, session, CitedIn(message.AiMetadata), ct);
             var existing = await db.ArticleOutcomes
                 .Where(o => o.Kind == OutcomeKinds.Feedback && o.MessageId == messageId)
                 .ToDictionaryAsync(o => o.ArticleId, ct);
@@ -236,9 +236,13 @@ public sealed class ArticleOutcomes(SystemDb systemDb, ArticleScoreCache scores,
         var metadata = await db.Messages.AsNoTracking()
             .Where(m => m.SessionId == session.Id && m.MessageType == MessageTypes.Ai)
             .Select(m => m.AiMetadata).ToListAsync(ct);
-        var cited = metadata.SelectMany(m => AiMetadata.Parse(m)?.Sources.Select(s => s.ArticleId) ?? []);
+        var cited = metadata.SelectMany(CitedIn);
         return await OwnArticlesAsync(db, session.OrganizationId, cited, ct);
     }
+
+    // ai_metadata is JSON written by other code too: a message without (or with malformed) sources cited nothing.
+    private static IEnumerable<Guid> CitedIn(string? aiMetadata) =>
+        AiMetadata.Parse(aiMetadata)?.Sources?.Where(s => s is not null).Select(s => s.ArticleId) ?? [];
 
     // An answer can only cite what retrieval returned (the organization's and global articles), but the
     // metadata is JSON: outcomes are only ever recorded against articles that still exist and fit.
