@@ -15,5 +15,18 @@ var retrieval = new Command("retrieval", "Exact vector search latency at several
 };
 retrieval.SetAction((r, ct) => RetrievalBenchmark.RunAsync(r.GetValue(sizes)!, r.GetValue(queries), r.GetValue(json), ct));
 
-var root = new RootCommand("Switchboard benchmarks.") { retrieval };
+var articles = new Option<FileInfo>("--articles") { Description = "Articles, JSON lines (the eval format).", Required = true };
+var questionsFile = new Option<FileInfo>("--questions") { Description = "Questions, JSON lines (the eval format); those expecting an answer are used.", Required = true };
+var weight = new Option<double>("--weight") { Description = "Ai:Retrieval:EffectivenessWeight of the nudged run.", DefaultValueFactory = _ => 0.1 };
+var sabotage = new Option<string?>("--sabotage") { Description = "Id of the article that always gets a thumbs down (default: the first article)." };
+var nudgeJson = new Option<FileInfo?>("--json") { Description = "Also write the figures to this JSON file." };
+var nudge = new Command("nudge", "Effect of the effectiveness nudge: simulated feedback on half of the questions, the other half ranked with the nudge on and off.")
+{
+    articles, questionsFile, weight, sabotage, nudgeJson,
+};
+nudge.TreatUnmatchedTokensAsErrors = false; // --Ai:Retrieval:... settings go to the host, as with eval
+nudge.SetAction((r, ct) => NudgeBenchmark.RunAsync(r.GetValue(articles)!, r.GetValue(questionsFile)!, r.GetValue(weight), r.GetValue(sabotage),
+    r.GetValue(nudgeJson), [.. r.UnmatchedTokens], ct));
+
+var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge };
 return await root.Parse(args).InvokeAsync();

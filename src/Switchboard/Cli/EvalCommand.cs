@@ -195,7 +195,7 @@ public static class EvalCommand
     }
 
     // The eval's database is its own: whatever the configuration names, it never touches it.
-    private static WebApplication BuildHost(string directory, string[] configuration)
+    public static WebApplication BuildHost(string directory, string[] configuration)
     {
         var builder = WebApplication.CreateBuilder(configuration);
         var database = $"Data Source={Path.Combine(directory, "eval.db")}";

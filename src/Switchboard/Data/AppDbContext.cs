@@ -32,6 +32,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<AgentAnalytics> AgentAnalytics => Set<AgentAnalytics>();
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
     public DbSet<KnowledgeImportJob> KnowledgeImportJobs => Set<KnowledgeImportJob>();
+    public DbSet<KnowledgeArticleOutcome> ArticleOutcomes => Set<KnowledgeArticleOutcome>();
 
     protected abstract ProviderSql Sql { get; }
 
@@ -61,6 +62,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new AgentAnalyticsConfiguration(Sql));
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeImportJobConfiguration(Sql));
+        builder.ApplyConfiguration(new KnowledgeArticleOutcomeConfiguration(Sql));
 
         // The seed's RLS rules, restated for the application wall (see docs/security.md).
         builder.Entity<ChatbotSession>().HasQueryFilter(s =>
@@ -88,6 +90,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.Entity<EscalationRule>().HasQueryFilter(r => IsSystem || AdminOrgs.Contains(r.OrganizationId));
         // Import jobs: members follow their organization's imports (005_knowledge_import_row_level_security.sql).
         builder.Entity<KnowledgeImportJob>().HasQueryFilter(j => IsSystem || MemberOrgs.Contains(j.OrganizationId));
+        // Article outcomes: the organization's agents and admins read them; only the trusted path writes (007_article_outcomes_row_level_security.sql).
+        builder.Entity<KnowledgeArticleOutcome>().HasQueryFilter(o => IsSystem || AgentOrgs.Contains(o.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
         builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));

@@ -25,6 +25,7 @@ public static class AiServiceCollectionExtensions
         services.TryAddSingleton<VectorIndex>();
         services.TryAddSingleton<FullTextSearch>();
         services.TryAddSingleton<ArticleScoreCache>();
+        services.TryAddSingleton<ArticleOutcomes>();
         services.TryAddSingleton<HybridRetriever>();
         services.TryAddSingleton<KnowledgeIndexQueue>();
         services.TryAddSingleton<KnowledgeIndexer>();

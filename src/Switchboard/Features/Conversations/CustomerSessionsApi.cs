@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
+using Switchboard.Features.Knowledge;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Features.Conversations;
@@ -57,7 +58,7 @@ public static class CustomerSessionsApi
             : SessionNotFound(sessionId);
 
     private static async Task<Results<Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid sessionId, UpdateMySessionRequest request, CurrentPrincipal principal, AppDbContext db, CancellationToken ct)
+        Guid sessionId, UpdateMySessionRequest request, CurrentPrincipal principal, AppDbContext db, ArticleOutcomes outcomes, CancellationToken ct)
     {
         if (request.Status is null || !SessionStatus.All.Contains(request.Status))
         {
@@ -67,6 +68,9 @@ public static class CustomerSessionsApi
         if (session is null) return SessionNotFound(sessionId);
         session.Status = request.Status;
         await db.SaveChangesAsync(ct);
+        // The articles' outcomes follow how the session ended (idempotent, also when the status did not change).
+        if (session.Status == SessionStatus.Escalated) await outcomes.SessionEscalatedAsync(session.Id, ct);
+        else if (session.Status == SessionStatus.Resolved) await outcomes.SessionResolvedAsync(session.Id, ct);
         return TypedResults.Ok(SessionResponse.From(session));
     }
 

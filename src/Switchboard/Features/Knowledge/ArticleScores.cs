@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
+using Switchboard.Features.Knowledge;
 
 namespace Switchboard.Features.Ai;
 
@@ -58,6 +59,18 @@ public sealed class ArticleScoreCache(SystemDb systemDb)
             .Select(a => new { a.Id, a.EffectivenessScore })
             .ToListAsync(ct);
         var scores = rows.ToDictionary(r => r.Id, r => ArticleScores.Stored(r.EffectivenessScore));
+        // A global article's stored score is shared by every organization and never learns from one
+        // (ArticleOutcomes): here it is ranked by this organization's own outcomes, with the same formula.
+        var global = await db.ArticleOutcomes.AsNoTracking()
+            .Where(o => o.OrganizationId == organizationId)
+            .Join(db.Knowledge.Where(a => a.OrganizationId == null && a.IsActive == true), o => o.ArticleId, a => a.Id, (o, _) => o)
+            .GroupBy(o => o.ArticleId)
+            .Select(g => new { ArticleId = g.Key, Positive = g.Count(o => o.Positive), Negative = g.Count(o => !o.Positive) })
+            .ToListAsync(ct);
+        foreach (var g in global)
+        {
+            scores[g.ArticleId] = ArticleScores.Effectiveness(g.Positive, g.Negative);
+        }
         _entries[organizationId] = (DateTimeOffset.UtcNow, scores);
         return scores;
     }

@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Switchboard.Data;
 using Switchboard.Features.Conversations;
+using Switchboard.Features.Knowledge;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Features.Widget;
@@ -115,27 +116,27 @@ public static class WidgetApi
     }
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Feedback(
-        HttpContext http, string token, WidgetFeedbackRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, CancellationToken ct)
+        HttpContext http, string token, WidgetFeedbackRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb,
+        ArticleOutcomes outcomes, CancellationToken ct)
     {
         if (request.MessageId is not { } messageId) return Problems.Invalid("messageId", "messageId is required: the AI message being rated.");
         if (request.Helpful is not { } helpful) return Problems.Invalid("helpful", "helpful is required: true or false.");
         var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
         if (session is null) return problem!;
-        // Customers may not update messages on the request path (seed: they view their history), so
-        // the rating is written on the trusted path once the message is proven to be theirs.
-        await using var system = systemDb.CreateContext();
-        var message = await system.Messages.SingleOrDefaultAsync(m => m.Id == messageId && m.SessionId == session.Id, ct);
-        if (message is null) return Problems.NotFound("messageId", $"Message {messageId} is not in this chat.");
-        if (message.MessageType != MessageTypes.Ai) return Problems.Invalid("messageId", "Only AI answers can be rated.");
-        var metadata = JsonNode.Parse(string.IsNullOrEmpty(message.AiMetadata) ? "{}" : message.AiMetadata)!.AsObject();
-        metadata["feedback"] = new JsonObject { ["helpful"] = helpful, ["at"] = DateTimeOffset.UtcNow };
-        message.AiMetadata = metadata.ToJsonString();
-        await system.SaveChangesAsync(ct);
-        return TypedResults.NoContent();
+        // Customers may not update messages on the request path (seed: they view their history), so the
+        // rating (and the outcome of the articles the answer cited) is written on the trusted path, for
+        // a message of this session only.
+        return await outcomes.FeedbackAsync(session.Id, messageId, helpful, ct) switch
+        {
+            ArticleOutcomes.FeedbackResult.MessageNotFound => Problems.NotFound("messageId", $"Message {messageId} is not in this chat."),
+            ArticleOutcomes.FeedbackResult.NotAnAiAnswer => Problems.Invalid("messageId", "Only AI answers can be rated."),
+            _ => TypedResults.NoContent(),
+        };
     }
 
     private static async Task<Results<Ok<EscalationResponse>, ProblemHttpResult>> Escalate(
-        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, IEventBus events, CancellationToken ct)
+        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, IEventBus events,
+        ArticleOutcomes outcomes, CancellationToken ct)
     {
         var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
         if (session is null) return problem!;
@@ -144,6 +145,8 @@ public static class WidgetApi
         // One statement decides who escalates, so two clicks (or two nodes) post one system message.
         var changed = await system.Sessions.Where(s => s.Id == session.Id && s.Status != SessionStatus.Escalated)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Escalated).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+        // Idempotent, so a repeated click also repairs an escalation whose outcome write failed.
+        await outcomes.SessionEscalatedAsync(session.Id, ct);
         if (changed == 0) return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: true));
         events.Publish(new StatusChanged(session.OrganizationId, session.Id, SessionStatus.Escalated));
         var posted = await MessageLog.AppendAsync(system, session.Id, MessageTypes.System,

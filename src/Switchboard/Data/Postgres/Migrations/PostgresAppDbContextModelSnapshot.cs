@@ -834,6 +834,77 @@ namespace Switchboard.Data.Postgres.Migrations
                     b.ToTable("ai_knowledge_base", (string)null);
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticleOutcome", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<Guid>("ArticleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("article_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("MessageId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("message_id");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<bool>("Positive")
+                        .HasColumnType("boolean")
+                        .HasColumnName("positive");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("Id")
+                        .HasName("pk_knowledge_article_outcomes");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_knowledge_article_outcomes_organization_id");
+
+                    b.HasIndex("ArticleId", "OrganizationId")
+                        .HasDatabaseName("ix_knowledge_article_outcomes_article_id_organization_id");
+
+                    b.HasIndex("MessageId", "ArticleId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_knowledge_article_outcomes_feedback")
+                        .HasFilter("kind = 'feedback'");
+
+                    b.HasIndex("SessionId", "ArticleId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_knowledge_article_outcomes_session")
+                        .HasFilter("kind = 'session'");
+
+                    b.ToTable("knowledge_article_outcomes", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_knowledge_article_outcomes_kind", "(kind = 'feedback' AND message_id IS NOT NULL) OR (kind = 'session' AND message_id IS NULL)");
+                        });
+                });
+
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1163,6 +1234,36 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.NoAction)
                         .HasConstraintName("fk_ai_knowledge_base_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeArticleOutcome", b =>
+                {
+                    b.HasOne("Switchboard.Features.Knowledge.KnowledgeArticle", null)
+                        .WithMany()
+                        .HasForeignKey("ArticleId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_article_outcomes_ai_knowledge_base_article_id");
+
+                    b.HasOne("Switchboard.Features.Conversations.ConversationMessage", null)
+                        .WithMany()
+                        .HasForeignKey("MessageId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_knowledge_article_outcomes_chatbot_conversations_message_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_article_outcomes_organizations_organization_id");
+
+                    b.HasOne("Switchboard.Features.Conversations.ChatbotSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_article_outcomes_chatbot_sessions_session_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.KnowledgeChunk", b =>
