@@ -159,7 +159,8 @@ public static partial class KnowledgeChunker
 
     private static bool ContinuesOnNextLine(string line, string next) =>
         next.Length > 0 && !IsListItem(next) && !line.StartsWith('|') && !next.StartsWith('|')
-        && AtxHeading(next).Level == 0 && !next.StartsWith("```", StringComparison.Ordinal) && SetextUnderline(next) == 0
+        && AtxHeading(next).Level == 0 && !next.StartsWith("```", StringComparison.Ordinal) && !next.StartsWith("~~~", StringComparison.Ordinal)
+        && SetextUnderline(next) == 0
         && !SentenceEnd().IsMatch(line) && (char.IsLower(next[0]) || char.IsDigit(next[0]) || next[0] == '(');
 
     private static bool IsListItem(string line) =>
