@@ -77,7 +77,7 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, IEmbeddingGenerator<stri
     {
         await using var db = systemDb.CreateContext();
         var articles = await db.Knowledge.AsNoTracking().Where(a => ids.Contains(a.Id))
-            .Select(a => new { a.Id, a.OrganizationId, a.Content, a.EmbeddingModel, HasEmbedding = a.Embeddings != null })
+            .Select(a => new { a.Id, a.OrganizationId, a.Title, a.Content, a.EmbeddingModel, HasEmbedding = a.Embeddings != null })
             .ToListAsync(ct);
         var stored = (await db.KnowledgeChunks.AsNoTracking().Where(c => ids.Contains(c.ArticleId))
                 .Select(c => new { c.ArticleId, c.Ordinal, c.ContentHash, c.OrganizationId })
@@ -88,8 +88,8 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, IEmbeddingGenerator<stri
         var reusable = new List<Guid>();
         foreach (var article in articles)
         {
-            var passages = KnowledgeChunker.Split(article.Content)
-                .Select(text => new PlannedPassage(text, KnowledgeChunker.Hash(model, text)))
+            var passages = KnowledgeChunker.Split(article.Content, article.Title)
+                .Select(p => new PlannedPassage(p.Text, KnowledgeChunker.Hash(model, p.Text), p.Heading))
                 .ToList();
             var existing = stored[article.Id].OrderBy(c => c.Ordinal).ToList();
             var unchanged = article.EmbeddingModel == model && article.HasEmbedding
@@ -134,6 +134,7 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, IEmbeddingGenerator<stri
             OrganizationId = plan.OrganizationId,
             Ordinal = i,
             Text = p.Text,
+            Heading = p.Heading,
             Embedding = p.Embedding!,
             EmbeddingModel = model,
             ContentHash = p.Hash,
@@ -176,10 +177,11 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, IEmbeddingGenerator<stri
 
     private sealed record ArticlePlan(Guid ArticleId, Guid? OrganizationId, List<PlannedPassage> Passages);
 
-    private sealed class PlannedPassage(string text, string hash)
+    private sealed class PlannedPassage(string text, string hash, string? heading)
     {
         public string Text { get; } = text;
         public string Hash { get; } = hash;
+        public string? Heading { get; } = heading;
         public float[]? Embedding { get; set; }
     }
 }

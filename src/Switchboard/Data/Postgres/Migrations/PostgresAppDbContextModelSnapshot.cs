@@ -940,6 +940,10 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("embedding_model");
 
+                    b.Property<string>("Heading")
+                        .HasColumnType("text")
+                        .HasColumnName("heading");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("integer")
                         .HasColumnName("ordinal");

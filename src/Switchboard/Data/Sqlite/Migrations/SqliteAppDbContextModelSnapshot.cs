@@ -888,6 +888,10 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("embedding_model");
 
+                    b.Property<string>("Heading")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heading");
+
                     b.Property<int>("Ordinal")
                         .HasColumnType("INTEGER")
                         .HasColumnName("ordinal");
