@@ -84,13 +84,13 @@ namespace Switchboard.Data.Postgres.Migrations
                 table: "knowledge_import_jobs",
                 columns: new[] { "organization_id", "created_at" });
 
-            migrationBuilder.Sql(PostgresSql.Read("004_knowledge_import_row_level_security.sql"));
+            migrationBuilder.Sql(PostgresSql.Read("005_knowledge_import_row_level_security.sql"));
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.Sql(PostgresSql.Read("004_knowledge_import_row_level_security.down.sql"));
+            migrationBuilder.Sql(PostgresSql.Read("005_knowledge_import_row_level_security.down.sql"));
 
             migrationBuilder.DropTable(
                 name: "knowledge_import_jobs");

@@ -12,9 +12,9 @@ namespace Switchboard.Data.Postgres.Migrations
     public partial class KnowledgeFullTextSearch : Migration
     {
         protected override void Up(MigrationBuilder migrationBuilder) =>
-            migrationBuilder.Sql(PostgresSql.Read("004_knowledge_chunks_full_text.sql"));
+            migrationBuilder.Sql(PostgresSql.Read("006_knowledge_chunks_full_text.sql"));
 
         protected override void Down(MigrationBuilder migrationBuilder) =>
-            migrationBuilder.Sql(PostgresSql.Read("004_knowledge_chunks_full_text.down.sql"));
+            migrationBuilder.Sql(PostgresSql.Read("006_knowledge_chunks_full_text.down.sql"));
     }
 }
