@@ -180,12 +180,13 @@ public abstract class ReembeddingTests : IAsyncLifetime
 
     protected static Dictionary<string, string?> Local => new() { ["Ai:Embeddings:Provider"] = "Local" };
 
-    protected static Dictionary<string, string?> Remote(DisguisedEmbeddings stub, string model) => new()
+    /// <param name="timeoutSeconds">Long by default: a batch held at the gate must not time out (and fail the run) while a test looks at it.</param>
+    protected static Dictionary<string, string?> Remote(DisguisedEmbeddings stub, string model, int timeoutSeconds = 300) => new()
     {
         ["Ai:Embeddings:Provider"] = "OpenAI",
         ["Ai:Embeddings:Endpoint"] = stub.Endpoint.ToString(),
         ["Ai:Embeddings:Model"] = model,
-        ["Ai:Embeddings:TimeoutSeconds"] = "10",
+        ["Ai:Embeddings:TimeoutSeconds"] = timeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Ai:Reembedding:RetrySeconds"] = "1",
         ["Ai:Reembedding:MaxRetrySeconds"] = "2",
     };
@@ -252,7 +253,7 @@ public abstract class ReembeddingTests : IAsyncLifetime
         await using var stub = await DisguisedEmbeddings.StartAsync();
         stub.FailBatches = true;
 
-        await using var server = await ReembedServer.StartAsync(Database, Remote(stub, NewModel));
+        await using var server = await ReembedServer.StartAsync(Database, Remote(stub, NewModel, timeoutSeconds: 10));
         var admin = await AdminClientAsync(server, org);
         var failing = await UntilAsync(() => admin.GetFromJsonAsync<JsonElement>($"/api/orgs/{org.Id}/knowledge/embeddings", Ct),
             s => s.GetProperty("state").GetString() == ReembeddingStates.Retrying && s.GetProperty("nextRetryAt").ValueKind == JsonValueKind.String,
