@@ -490,3 +490,118 @@ public sealed class KnowledgeCoverageTests
         Assert.Equal("new", new KnowledgeCoverage(0, new Dictionary<string, int>()).Serving("new"));
     }
 }
+
+/// <summary>GET /api/orgs/{orgId}/knowledge/embeddings: the organization's admins only; strangers learn nothing.</summary>
+public abstract class EmbeddingStatusApiTests<TFactory>(WorldFixture<TFactory> fixture) : IClassFixture<WorldFixture<TFactory>>
+    where TFactory : SwitchboardFactory, new()
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private TestWorld World => fixture.World;
+
+    [Fact]
+    public async Task AnAdminSeesWhichModelAnswersAndOthersAreRefused()
+    {
+        var url = $"/api/orgs/{World.OrgA.Id}/knowledge/embeddings";
+        var status = await World["adminA"].Client.GetFromJsonAsync<JsonElement>(url, Ct);
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, status.GetProperty("configuredModel").GetString());
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, status.GetProperty("servingModel").GetString());
+        Assert.Equal(ReembeddingStates.Current, status.GetProperty("state").GetString());
+        Assert.Empty(status.GetProperty("previousModels").EnumerateArray());
+
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await World["agentA"].Client.GetAsync(url, Ct)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Forbidden, (await World["memberA"].Client.GetAsync(url, Ct)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await World["adminB"].Client.GetAsync(url, Ct)).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await World["anonymous"].Client.GetAsync(url, Ct)).StatusCode);
+    }
+}
+
+public sealed class SqliteEmbeddingStatusApiTests(WorldFixture<SqliteFactory> fixture) : EmbeddingStatusApiTests<SqliteFactory>(fixture);
+
+public sealed class PostgresEmbeddingStatusApiTests(WorldFixture<PostgresFactory> fixture) : EmbeddingStatusApiTests<PostgresFactory>(fixture);
+
+/// <summary>Passages of two models side by side, on the services without HTTP.</summary>
+public sealed class TwoModelPassagesTests(AiHost host) : IClassFixture<AiHost>
+{
+    private const string GoneModel = "gone-model";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A copy of the articles' passages as if a previous model had embedded them (its own vectors: MiniLM's, reversed).</summary>
+    private async Task AddPreviousModelPassagesAsync(IEnumerable<Guid> articleIds)
+    {
+        var ids = articleIds.ToList();
+        await using var db = host.SystemDb.CreateContext();
+        var rows = await db.KnowledgeChunks.AsNoTracking().Where(c => ids.Contains(c.ArticleId)).ToListAsync(Ct);
+        db.KnowledgeChunks.AddRange(rows.Select(c => new KnowledgeChunk
+        {
+            ArticleId = c.ArticleId, OrganizationId = c.OrganizationId, Ordinal = c.Ordinal, Text = c.Text,
+            Embedding = [.. c.Embedding.Reverse()], EmbeddingModel = GoneModel, ContentHash = KnowledgeChunker.Hash(GoneModel, c.Text),
+        }));
+        await db.SaveChangesAsync(Ct);
+    }
+
+    [Fact]
+    public async Task FullTextSearchReturnsEachArticleOnceWhenTwoModelsHoldItsPassages()
+    {
+        var org = await host.CreateOrganizationAsync();
+        var articles = await host.AddArticlesAsync(org.Id, ShopKnowledge.Articles);
+        await AddPreviousModelPassagesAsync(articles.Select(a => a.Id));
+
+        var hits = await host.Get<FullTextSearch>().SearchAsync(org.Id, "shipping returns refunds payment password", 50, Ct);
+
+        Assert.Equal(hits.Count, hits.Select(h => h.ArticleId).Distinct().Count());
+        Assert.Contains(articles.Single(a => a.Title == "Shipping times and costs").Id, hits.Select(h => h.ArticleId));
+    }
+
+    [Fact]
+    public async Task AnEditDropsThePassagesOfAPreviousModelThatCanNoLongerEmbedAndKeepsTheUnchangedOnes()
+    {
+        var org = await host.CreateOrganizationAsync();
+        var articles = await host.AddArticlesAsync(org.Id, ShopKnowledge.Articles);
+        await AddPreviousModelPassagesAsync(articles.Select(a => a.Id));
+        var sizing = articles.Single(a => a.Title == "Sizing guide");
+        // No endpoint is configured, so nothing can embed with the previous model any more.
+        Assert.Null(host.Get<EmbeddingModels>().Get(GoneModel));
+
+        await using (var db = host.SystemDb.CreateContext())
+        {
+            await db.Knowledge.Where(a => a.Id == sizing.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(a => a.Content, "Our jackets run large: order one size down."), Ct);
+        }
+        await host.Get<KnowledgeIndexer>().IndexAsync([sizing.Id], null, Ct);
+
+        await using var check = host.SystemDb.CreateContext();
+        var sizingRows = await check.KnowledgeChunks.AsNoTracking().Where(c => c.ArticleId == sizing.Id).ToListAsync(Ct);
+        Assert.Equal([LocalEmbeddingGenerator.ModelName], sizingRows.Select(c => c.EmbeddingModel).Distinct());
+        Assert.Equal("Our jackets run large: order one size down.", Assert.Single(sizingRows).Text);
+        Assert.Equal(ShopKnowledge.Articles.Length - 1, await check.KnowledgeChunks.CountAsync(c => c.OrganizationId == org.Id && c.EmbeddingModel == GoneModel, Ct));
+
+        // The configured model covers every article, so it serves; the question needs no previous model.
+        var serving = await host.Get<VectorIndex>().GetServingAsync(org.Id, Ct);
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, serving.Model);
+        Assert.Equal(ShopKnowledge.Articles.Length, serving.Coverage.Articles);
+        Assert.Equal(ShopKnowledge.Articles.Length - 1, serving.Coverage.Of(GoneModel));
+    }
+
+    [Fact]
+    public async Task WhileThePreviousModelCoversEverythingItServesAndAQuestionFallsBackWhenItCannotEmbed()
+    {
+        var org = await host.CreateOrganizationAsync();
+        var articles = await host.AddArticlesAsync(org.Id, ShopKnowledge.Articles);
+        await AddPreviousModelPassagesAsync(articles.Select(a => a.Id));
+        // The configured model lost one article's passages: the previous model is the only complete one.
+        var returns = articles.Single(a => a.Title == "Returns and refunds");
+        await using (var db = host.SystemDb.CreateContext())
+        {
+            await db.KnowledgeChunks.Where(c => c.ArticleId == returns.Id && c.EmbeddingModel == LocalEmbeddingGenerator.ModelName).ExecuteDeleteAsync(Ct);
+        }
+        var index = host.Get<VectorIndex>();
+        index.Invalidate(org.Id);
+
+        Assert.Equal(GoneModel, (await index.GetServingAsync(org.Id, Ct)).Model);
+        var query = await index.EmbedQuestionAsync(org.Id, "How long does shipping take?", Ct);
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, query.Model);
+        Assert.Equal($"previous_model_failed:{GoneModel}", query.Fallback);
+        Assert.Equal(ShopKnowledge.Articles.Length - 1, query.Matrix.ArticleCount);
+        Assert.Equal("Shipping times and costs", query.Matrix.Search(query.Vector.Span, 1).Articles[0].Title);
+    }
+}
