@@ -19,6 +19,9 @@ public sealed class ReembeddingOptions
 
 public static class ReembeddingStates
 {
+    /// <summary>The start-up catch-up has not yet looked for passages of other models.</summary>
+    public const string Checking = "checking";
+
     /// <summary>Every passage is embedded with the configured model; nothing else is stored.</summary>
     public const string Current = "current";
 
@@ -33,7 +36,7 @@ public static class ReembeddingStates
 public sealed class ReembeddingStatus
 {
     private readonly Lock _lock = new();
-    private Snapshot _current = new(ReembeddingStates.Current, [], 0, 0, null, null, null, null);
+    private Snapshot _current = new(ReembeddingStates.Checking, [], 0, 0, null, null, null, null);
 
     public sealed record Snapshot(string State, IReadOnlyList<string> PreviousModels, int PassagesDone, int PassagesTotal,
         DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, string? LastError, DateTimeOffset? NextRetryAt);
@@ -49,11 +52,20 @@ public sealed class ReembeddingStatus
         lock (_lock) _current = new(ReembeddingStates.Reembedding, previous, 0, 0, _current.StartedAt ?? DateTimeOffset.UtcNow, null, _current.LastError, null);
     }
 
+    /// <summary>Only the configured model is stored: there is nothing to re-embed.</summary>
+    public void NothingToReembed()
+    {
+        lock (_lock)
+        {
+            if (_current.State == ReembeddingStates.Checking) _current = _current with { State = ReembeddingStates.Current };
+        }
+    }
+
     public void Progress(int done, int total)
     {
         lock (_lock)
         {
-            if (_current.State != ReembeddingStates.Current) _current = _current with { PassagesDone = done, PassagesTotal = total };
+            if (_current.State is ReembeddingStates.Reembedding or ReembeddingStates.Retrying) _current = _current with { PassagesDone = done, PassagesTotal = total };
         }
     }
 

@@ -40,7 +40,11 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, EmbeddingModels models, 
             ids = await db.Knowledge.AsNoTracking().Select(a => a.Id).ToListAsync(ct);
         }
         var previous = await PreviousModelsAsync(ct);
-        if (previous.Count > 0)
+        if (previous.Count == 0)
+        {
+            status.NothingToReembed();
+        }
+        else
         {
             status.Started(Model, previous);
             logger.LogInformation("Embedding model changed to {Model}: re-embedding {Articles} articles in the background; answers keep using {Previous} meanwhile",
