@@ -46,9 +46,8 @@ public sealed class ReembeddingStatus
         get { lock (_lock) return _current; }
     }
 
-    public void Started(string model, IReadOnlyList<string> previous)
+    public void Started(IReadOnlyList<string> previous)
     {
-        _ = model;
         lock (_lock) _current = new(ReembeddingStates.Reembedding, previous, 0, 0, _current.StartedAt ?? DateTimeOffset.UtcNow, null, _current.LastError, null);
     }
 

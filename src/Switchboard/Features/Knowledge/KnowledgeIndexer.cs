@@ -46,7 +46,7 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, EmbeddingModels models, 
         }
         else
         {
-            status.Started(Model, previous);
+            status.Started(previous);
             logger.LogInformation("Embedding model changed to {Model}: re-embedding {Articles} articles in the background; answers keep using {Previous} meanwhile",
                 Model, ids.Count, string.Join(", ", previous));
         }
