@@ -77,6 +77,7 @@ public static class SwitchboardApp
         app.MapAgentSessionsApi();
         app.MapKnowledgeApi();
         app.MapKnowledgeGapsAndAnswerTests();
+        app.MapEmbeddingStatusApi();
         app.MapKnowledgeImportApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();

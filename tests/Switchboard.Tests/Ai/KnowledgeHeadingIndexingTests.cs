@@ -25,7 +25,8 @@ public sealed class KnowledgeHeadingIndexingTests(AiHost host) : IClassFixture<A
     private async Task<(KnowledgeIndexer Indexer, CountingEmbeddings Counting, Guid ArticleId)> IndexedHandbookAsync()
     {
         var counting = new CountingEmbeddings(AiHost.Embeddings);
-        var indexer = new KnowledgeIndexer(host.SystemDb, counting, host.Get<VectorIndex>(), NullLogger<KnowledgeIndexer>.Instance);
+        var indexer = new KnowledgeIndexer(host.SystemDb, new EmbeddingModels(counting, host.Services), host.Get<VectorIndex>(), new ReembeddingStatus(),
+            NullLogger<KnowledgeIndexer>.Instance);
         var org = await host.CreateOrganizationAsync();
         var article = new KnowledgeArticle { OrganizationId = org.Id, Title = "Handbook", Content = Handbook };
         await using (var db = host.SystemDb.CreateContext())

@@ -40,7 +40,8 @@ public sealed class KnowledgeIndexingTests(AiHost host) : IClassFixture<AiHost>
     public async Task UnchangedContentIsNotEmbeddedAgainAndAnEditEmbedsOnlyThePassageItChanged()
     {
         var counting = new CountingEmbeddings(AiHost.Embeddings);
-        var indexer = new KnowledgeIndexer(host.SystemDb, counting, host.Get<VectorIndex>(), NullLogger<KnowledgeIndexer>.Instance);
+        var indexer = new KnowledgeIndexer(host.SystemDb, new EmbeddingModels(counting, host.Services), host.Get<VectorIndex>(), new ReembeddingStatus(),
+            NullLogger<KnowledgeIndexer>.Instance);
         var org = await host.CreateOrganizationAsync();
         var article = new KnowledgeArticle { OrganizationId = org.Id, Title = "Shipping", Content = "Standard takes 3 days.\nExpress takes 1 day.\nWe ship worldwide." };
         await using (var db = host.SystemDb.CreateContext())

@@ -19,7 +19,7 @@ public sealed class KnowledgeChunksRlsTests(RlsDatabase fixture) : IClassFixture
             INSERT INTO knowledge_chunks (article_id, organization_id, ordinal, text, embedding, embedding_model, content_hash)
             SELECT id, organization_id, 0, content, '{0.6,0.8}', 'test', md5(content) FROM ai_knowledge_base
             WHERE id IN (@org_article, @other_org_article, @global_article)
-            ON CONFLICT (article_id, ordinal) DO NOTHING
+            ON CONFLICT (article_id, embedding_model, ordinal) DO NOTHING
             """, owner);
         command.Parameters.AddWithValue("org_article", seed.OrgArticle);
         command.Parameters.AddWithValue("other_org_article", seed.OtherOrgArticle);

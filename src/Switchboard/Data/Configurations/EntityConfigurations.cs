@@ -160,7 +160,8 @@ internal sealed class KnowledgeChunkConfiguration(ProviderSql sql) : IEntityType
         // Chunks are derived data: they go with their article.
         e.HasOne(x => x.Article).WithMany().HasForeignKey(x => x.ArticleId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.NoAction);
-        e.HasIndex(x => new { x.ArticleId, x.Ordinal }).IsUnique();
+        // One row per passage and model: during a model change the new model's passages sit beside the old ones (docs/ai.md).
+        e.HasIndex(x => new { x.ArticleId, x.EmbeddingModel, x.Ordinal }).IsUnique();
         // Retrieval loads one organization's chunks (and the global ones); row-level security filters on it too.
         e.HasIndex(x => x.OrganizationId);
         e.Property(x => x.EmbeddingModel).HasMaxLength(200);

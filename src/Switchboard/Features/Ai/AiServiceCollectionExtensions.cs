@@ -22,7 +22,10 @@ public static class AiServiceCollectionExtensions
         services.TryAddKeyedSingleton<IAnswerer>(ExtractiveAnswerer.ModelName, (sp, _) => sp.GetRequiredService<ExtractiveAnswerer>());
         services.TryAddSingleton<IAnswerer>(sp => sp.GetRequiredService<ExtractiveAnswerer>());
 
+        services.TryAddSingleton<EmbeddingModels>();
         services.TryAddSingleton<VectorIndex>();
+        services.AddOptions<ReembeddingOptions>().BindConfiguration(ReembeddingOptions.Section);
+        services.TryAddSingleton<ReembeddingStatus>();
         services.TryAddSingleton<FullTextSearch>();
         services.TryAddSingleton<ArticleScoreCache>();
         services.TryAddSingleton<ArticleOutcomes>();

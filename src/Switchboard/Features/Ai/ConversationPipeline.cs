@@ -39,6 +39,9 @@ public sealed record AiMetadata(
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>The embedding model the question was compared with (during a model change: the one retrieval serves).</summary>
+    public string? EmbeddingModel { get; init; }
+
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static AiMetadata? Parse(string? json)
@@ -63,7 +66,7 @@ public sealed record PipelineResult(string Text, AiMetadata Metadata);
 /// answer it, and answer (streamed) or say honestly that it cannot.
 /// </summary>
 public sealed class ConversationPipeline(
-    IEmbeddingGenerator<string, Embedding<float>> embeddings,
+    VectorIndex index,
     HybridRetriever retriever,
     IAnswerer answerer,
     ILogger<ConversationPipeline> logger)
@@ -79,17 +82,25 @@ public sealed class ConversationPipeline(
         Func<string, bool, ValueTask>? onDelta, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var vector = await embeddings.GenerateVectorAsync(question, cancellationToken: ct);
-        var retrieval = await retriever.RetrieveAsync(organizationId, vector, question, TopArticles, null, ct);
+        // Embedded with the model retrieval serves for this organization (the previous one while a model change
+        // is re-embedding), and compared with exactly that model's vectors.
+        var query = await index.EmbedQuestionAsync(organizationId, question, ct);
+        Retrieval retrieval;
+        using (VectorIndex.Pin(organizationId, query.Matrix))
+        {
+            retrieval = await retriever.RetrieveAsync(organizationId, query.Vector, question, TopArticles, null, ct);
+        }
         var retrieved = retrieval.Articles.Select(a => new AiRetrieved(a.ArticleId, Round(a.Score))).ToList();
         var confidence = Round(retrieval.Confidence);
 
         if (!retrieval.Answerable)
         {
             // The decision is the retrieval's, so the metadata names the model that made it.
-            var model = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "retrieval";
             return new PipelineResult(NoAnswerText,
-                new AiMetadata([], confidence, AiDecisions.NoAnswer, model, clock.ElapsedMilliseconds, null, null, null, retrieved));
+                new AiMetadata([], confidence, AiDecisions.NoAnswer, query.Model, clock.ElapsedMilliseconds, null, null, null, retrieved)
+                {
+                    EmbeddingModel = query.Model,
+                });
         }
 
         var passages = retrieval.Articles.Select(a => new Passage(a.ArticleId, a.Title, a.Passage, a.Score)).ToList();
@@ -121,7 +132,10 @@ public sealed class ConversationPipeline(
         }
         var usage = completion.InputTokens is null && completion.OutputTokens is null ? null : new AiUsage(completion.InputTokens, completion.OutputTokens);
         return new PipelineResult(completion.Text,
-            new AiMetadata(sources, confidence, AiDecisions.Answer, completion.Model, clock.ElapsedMilliseconds, usage, completion.FallbackReason, null, retrieved));
+            new AiMetadata(sources, confidence, AiDecisions.Answer, completion.Model, clock.ElapsedMilliseconds, usage, completion.FallbackReason, null, retrieved)
+            {
+                EmbeddingModel = query.Model,
+            });
     }
 
     private static double Round(double value) => Math.Round(value, 4);

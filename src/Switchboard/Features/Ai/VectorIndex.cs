@@ -12,32 +12,67 @@ public sealed record RetrievedArticle(Guid ArticleId, string Title, double Score
 /// <summary>What retrieval found and whether it is strong enough to answer from.</summary>
 public sealed record Retrieval(IReadOnlyList<RetrievedArticle> Articles, double Evidence, double Confidence, bool Answerable);
 
+/// <summary>How far each embedding model covers one organization's searchable knowledge (its own and the global active articles).</summary>
+/// <param name="Articles">Active articles (organization + global) that have passages of any model.</param>
+/// <param name="ByModel">Of those, how many have passages of each model.</param>
+public sealed record KnowledgeCoverage(int Articles, IReadOnlyDictionary<string, int> ByModel)
+{
+    public int Of(string model) => ByModel.GetValueOrDefault(model);
+
+    public bool Covers(string model) => Of(model) == Articles;
+
+    /// <summary>
+    /// The model retrieval serves: the configured one once it covers every article; otherwise a previous model that
+    /// still covers them all (answers stay complete while the configured model catches up); otherwise the model
+    /// covering most (the configured one on a tie).
+    /// </summary>
+    public string Serving(string configured) =>
+        Covers(configured) ? configured
+        : ByModel.Where(m => m.Value == Articles).Select(m => m.Key).Order(StringComparer.Ordinal).FirstOrDefault()
+          ?? ByModel.OrderByDescending(m => m.Value).ThenBy(m => m.Key == configured ? 0 : 1).ThenBy(m => m.Key, StringComparer.Ordinal)
+              .Select(m => m.Key).FirstOrDefault()
+          ?? configured;
+}
+
+/// <summary>The knowledge retrieval searches for one organization right now, and the model its vectors come from.</summary>
+public sealed record ServingKnowledge(string Model, KnowledgeMatrix Matrix, KnowledgeCoverage Coverage);
+
+/// <summary>A question embedded with the model of the matrix it is to be compared with.</summary>
+/// <param name="Fallback">Why the serving model was not used (its generator failed), or null.</param>
+public sealed record QueryEmbedding(string Model, ReadOnlyMemory<float> Vector, KnowledgeMatrix Matrix, string? Fallback);
+
 /// <summary>
 /// Exact vector search over one organization's knowledge plus the global knowledge, in memory.
 /// Each organization's matrix is loaded on first use (trusted path: the session's organization is
 /// already known) and dropped when that organization's or the global knowledge changes. Nothing of
 /// another organization is ever loaded into it, so nothing of theirs can be retrieved.
+/// knowledge_chunks may hold passages of several embedding models while the model changes: the index
+/// serves one model per organization (<see cref="KnowledgeCoverage.Serving"/>), and a question must be
+/// embedded with that model (<see cref="EmbedQuestionAsync"/>).
 /// </summary>
 /// <remarks>Invalidation is per node; several nodes need a change notification (LISTEN/NOTIFY) to share it.</remarks>
-public sealed class VectorIndex(SystemDb systemDb, IEmbeddingGenerator<string, Embedding<float>> embeddings, ILogger<VectorIndex> logger)
+public sealed class VectorIndex(SystemDb systemDb, EmbeddingModels models, ILogger<VectorIndex> logger)
 {
-    private readonly ConcurrentDictionary<Guid, Entry> _entries = new();
-    private readonly ConcurrentDictionary<Guid, long> _versions = new();
-    private long _globalVersion;
+    /// <summary>After a previous model failed to embed a question, how long the configured model answers without asking it again.</summary>
+    public static readonly TimeSpan FailedModelPause = TimeSpan.FromSeconds(30);
 
-    private string Model => embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? "unknown";
+    private const string AnyModel = "*";
+    private const string AllModels = "";
+    private static readonly AsyncLocal<PinnedMatrix?> Pinned = new();
+
+    private readonly ConcurrentDictionary<Guid, Cached<KnowledgeCoverage>> _coverage = new();
+    private readonly ConcurrentDictionary<(Guid, string), Cached<KnowledgeMatrix>> _matrices = new();
+    // Change counters per (organization or Guid.Empty for global, model or AllModels or AnyModel).
+    private readonly ConcurrentDictionary<(Guid, string), long> _versions = new();
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _failedUntil = new();
 
     /// <summary>Knowledge of <paramref name="organizationId"/> changed; null means global knowledge, which every organization searches.</summary>
-    public void Invalidate(Guid? organizationId)
+    /// <param name="model">The model whose passages changed; null: any (titles, activity, deletions).</param>
+    public void Invalidate(Guid? organizationId, string? model = null)
     {
-        if (organizationId is { } id)
-        {
-            _versions.AddOrUpdate(id, 1, (_, v) => v + 1);
-        }
-        else
-        {
-            Interlocked.Increment(ref _globalVersion);
-        }
+        var owner = organizationId ?? Guid.Empty;
+        _versions.AddOrUpdate((owner, model ?? AllModels), 1, (_, v) => v + 1);
+        _versions.AddOrUpdate((owner, AnyModel), 1, (_, v) => v + 1);
     }
 
     public async Task<Retrieval> SearchAsync(Guid organizationId, ReadOnlyMemory<float> query, int top, CancellationToken ct)
@@ -46,41 +81,143 @@ public sealed class VectorIndex(SystemDb systemDb, IEmbeddingGenerator<string, E
         return matrix.Search(query.Span, top);
     }
 
-    /// <summary>The organization's current matrix, built once however many questions ask for it at the same time.</summary>
-    public Task<KnowledgeMatrix> GetAsync(Guid organizationId, CancellationToken ct)
+    /// <summary>
+    /// The organization's current matrix, built once however many questions ask for it at the same time; inside
+    /// <see cref="Pin"/>, the pinned one (the matrix the question was embedded for).
+    /// </summary>
+    public async Task<KnowledgeMatrix> GetAsync(Guid organizationId, CancellationToken ct)
     {
-        var version = _versions.GetValueOrDefault(organizationId);
-        var global = Interlocked.Read(ref _globalVersion);
-        var entry = _entries.AddOrUpdate(organizationId,
-            _ => new Entry(version, global, new Lazy<Task<KnowledgeMatrix>>(() => LoadAsync(organizationId))),
-            (_, existing) => existing.Version == version && existing.GlobalVersion == global && !existing.Matrix.Value.IsFaulted
-                ? existing
-                : new Entry(version, global, new Lazy<Task<KnowledgeMatrix>>(() => LoadAsync(organizationId))));
-        // The load is shared, so one caller giving up must not cancel it for the others.
-        return entry.Matrix.Value.WaitAsync(ct);
+        if (Pinned.Value is { } pinned && pinned.OrganizationId == organizationId)
+        {
+            return pinned.Matrix;
+        }
+        return (await GetServingAsync(organizationId, ct)).Matrix;
     }
 
-    private async Task<KnowledgeMatrix> LoadAsync(Guid organizationId)
+    /// <summary>Which model the organization's retrieval serves now, with its matrix.</summary>
+    public async Task<ServingKnowledge> GetServingAsync(Guid organizationId, CancellationToken ct)
+    {
+        var coverage = await GetCoverageAsync(organizationId, ct);
+        var model = coverage.Serving(models.Configured);
+        if (model != models.Configured && _failedUntil.TryGetValue(model, out var until) && until > DateTimeOffset.UtcNow)
+        {
+            model = models.Configured;
+        }
+        return new ServingKnowledge(model, await GetAsync(organizationId, model, ct), coverage);
+    }
+
+    /// <summary>The matrix of one model's passages of the organization (and the global ones).</summary>
+    public Task<KnowledgeMatrix> GetAsync(Guid organizationId, string model, CancellationToken ct)
+    {
+        var version = V(organizationId, AllModels) + V(organizationId, model) + V(Guid.Empty, AllModels) + V(Guid.Empty, model);
+        return Cache(_matrices, (organizationId, model), version, () => LoadAsync(organizationId, model), ct);
+    }
+
+    public Task<KnowledgeCoverage> GetCoverageAsync(Guid organizationId, CancellationToken ct) =>
+        Cache(_coverage, organizationId, V(organizationId, AnyModel) + V(Guid.Empty, AnyModel), () => LoadCoverageAsync(organizationId), ct);
+
+    /// <summary>
+    /// Embeds the question with the model the organization's retrieval serves. When that is a previous model that
+    /// cannot embed any more (e.g. its endpoint fails), the configured model's matrix answers instead, however much
+    /// of the knowledge it covers yet, and the previous model is left alone for <see cref="FailedModelPause"/>.
+    /// </summary>
+    public async Task<QueryEmbedding> EmbedQuestionAsync(Guid organizationId, string question, CancellationToken ct)
+    {
+        var serving = await GetServingAsync(organizationId, ct);
+        if (serving.Model == models.Configured)
+        {
+            return new QueryEmbedding(serving.Model, await models.ConfiguredGenerator.GenerateVectorAsync(question, cancellationToken: ct), serving.Matrix, null);
+        }
+        try
+        {
+            var generator = models.Get(serving.Model)
+                ?? throw new InvalidOperationException($"No generator can embed with '{serving.Model}' (set Ai:Embeddings:Endpoint to reach it).");
+            return new QueryEmbedding(serving.Model, await generator.GenerateVectorAsync(question, cancellationToken: ct), serving.Matrix, null);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            _failedUntil[serving.Model] = DateTimeOffset.UtcNow + FailedModelPause;
+            logger.LogWarning(e, "The previous embedding model {Previous} could not embed a question of {Organization}; answering from {Configured}, which covers {Covered} of {Articles} articles so far",
+                serving.Model, organizationId, models.Configured, serving.Coverage.Of(models.Configured), serving.Coverage.Articles);
+            var matrix = await GetAsync(organizationId, models.Configured, ct);
+            var vector = await models.ConfiguredGenerator.GenerateVectorAsync(question, cancellationToken: ct);
+            return new QueryEmbedding(models.Configured, vector, matrix, $"previous_model_failed:{serving.Model}");
+        }
+    }
+
+    /// <summary>
+    /// Until disposed, <see cref="GetAsync(Guid, CancellationToken)"/> in this async flow returns
+    /// <paramref name="matrix"/> for the organization: a question embedded with one model is never compared with
+    /// another model's vectors, even if retrieval switches models in between.
+    /// </summary>
+    public static IDisposable Pin(Guid organizationId, KnowledgeMatrix matrix)
+    {
+        var previous = Pinned.Value;
+        Pinned.Value = new PinnedMatrix(organizationId, matrix);
+        return new Unpin(previous);
+    }
+
+    private long V(Guid owner, string model) => _versions.GetValueOrDefault((owner, model));
+
+    private static Task<T> Cache<TKey, T>(ConcurrentDictionary<TKey, Cached<T>> cache, TKey key, long version, Func<Task<T>> load, CancellationToken ct)
+        where TKey : notnull
+    {
+        var entry = cache.AddOrUpdate(key,
+            _ => new Cached<T>(version, new Lazy<Task<T>>(load)),
+            (_, existing) => existing.Version == version && !existing.Value.Value.IsFaulted
+                ? existing
+                : new Cached<T>(version, new Lazy<Task<T>>(load)));
+        // The load is shared, so one caller giving up must not cancel it for the others.
+        return entry.Value.Value.WaitAsync(ct);
+    }
+
+    private async Task<KnowledgeCoverage> LoadCoverageAsync(Guid organizationId)
+    {
+        await using var db = systemDb.CreateContext();
+        var pairs = await Searchable(db, organizationId)
+            .Select(c => new { c.ArticleId, c.EmbeddingModel })
+            .Distinct()
+            .ToListAsync();
+        var coverage = new KnowledgeCoverage(pairs.Select(p => p.ArticleId).Distinct().Count(),
+            pairs.GroupBy(p => p.EmbeddingModel).ToDictionary(g => g.Key, g => g.Count()));
+        // A retired model's matrix is never asked for again: let it go.
+        foreach (var key in _matrices.Keys.Where(k => k.Item1 == organizationId && k.Item2 != models.Configured && !coverage.ByModel.ContainsKey(k.Item2)))
+        {
+            _matrices.TryRemove(key, out _);
+        }
+        return coverage;
+    }
+
+    private async Task<KnowledgeMatrix> LoadAsync(Guid organizationId, string model)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var model = Model;
         await using var db = systemDb.CreateContext();
-        // The article's organization must match too: a chunk filed under the wrong organization is never searched.
-        var rows = await db.KnowledgeChunks.AsNoTracking()
-            .Where(c => (c.OrganizationId == organizationId || c.OrganizationId == null)
-                        && c.Article!.OrganizationId == c.OrganizationId
-                        && c.Article.IsActive == true
-                        && c.EmbeddingModel == model)
+        var rows = await Searchable(db, organizationId)
+            .Where(c => c.EmbeddingModel == model)
             .OrderBy(c => c.ArticleId).ThenBy(c => c.Ordinal)
             .Select(c => new { c.ArticleId, c.Article!.Title, c.Text, c.Embedding, c.ContentHash })
             .ToListAsync();
         var matrix = await Task.Run(() => KnowledgeMatrix.Build(rows.Select(r => (r.ArticleId, r.Title, r.Text, r.Embedding, r.ContentHash)).ToList()));
-        logger.LogInformation("Loaded knowledge of {Organization}: {Passages} passages of {Articles} articles, answer threshold {Threshold:F3} in {Ms:F0} ms",
-            organizationId, matrix.Count, matrix.ArticleCount, matrix.Calibration.Threshold, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        logger.LogInformation("Loaded knowledge of {Organization} ({Model}): {Passages} passages of {Articles} articles, answer threshold {Threshold:F3} in {Ms:F0} ms",
+            organizationId, model, matrix.Count, matrix.ArticleCount, matrix.Calibration.Threshold, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return matrix;
     }
 
-    private sealed record Entry(long Version, long GlobalVersion, Lazy<Task<KnowledgeMatrix>> Matrix);
+    // The article's organization must match too: a chunk filed under the wrong organization is never searched.
+    private static IQueryable<Switchboard.Features.Knowledge.KnowledgeChunk> Searchable(AppDbContext db, Guid organizationId) =>
+        db.KnowledgeChunks.AsNoTracking()
+            .Where(c => (c.OrganizationId == organizationId || c.OrganizationId == null)
+                        && c.Article!.OrganizationId == c.OrganizationId
+                        && c.Article.IsActive == true);
+
+    private sealed record Cached<T>(long Version, Lazy<Task<T>> Value);
+
+    private sealed record PinnedMatrix(Guid OrganizationId, KnowledgeMatrix Matrix);
+
+    private sealed class Unpin(PinnedMatrix? previous) : IDisposable
+    {
+        public void Dispose() => Pinned.Value = previous;
+    }
 }
 
 /// <summary>Passages' embeddings in one contiguous row-major array, for SIMD dot products.</summary>

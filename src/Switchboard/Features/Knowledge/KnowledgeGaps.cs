@@ -25,7 +25,7 @@ public sealed record KnowledgeGapReport(DateTimeOffset? From, DateTimeOffset? To
 /// similarity ≥ <see cref="SimilarityThreshold"/>), largest group first. Reads through the request's
 /// <see cref="AppDbContext"/>, so both walls keep it to conversations the caller may read.
 /// </summary>
-public sealed class KnowledgeGaps(AppDbContext db, IEmbeddingGenerator<string, Embedding<float>> embeddings, VectorIndex index)
+public sealed class KnowledgeGaps(AppDbContext db, EmbeddingModels models, VectorIndex index)
 {
     /// <summary>Confidence is 0.5 at the calibrated threshold; below 0.6 an answer was a near miss.</summary>
     public const double LowConfidence = 0.6;
@@ -66,6 +66,11 @@ public sealed class KnowledgeGaps(AppDbContext db, IEmbeddingGenerator<string, E
             .ToList();
         if (questions.Count == 0) return new KnowledgeGapReport(from, to, 0, SimilarityThreshold, LowConfidence, []);
 
+        // The questions are compared with the knowledge in the model retrieval serves (the previous one during a model change).
+        var serving = await index.GetServingAsync(orgId, ct);
+        var (embeddings, matrix) = models.Get(serving.Model) is { } generator
+            ? (generator, serving.Matrix)
+            : (models.ConfiguredGenerator, await index.GetAsync(orgId, models.Configured, ct));
         var vectors = await embeddings.GenerateAsync(questions.Select(q => q.Question), cancellationToken: ct);
         var clusters = Cluster([.. vectors.Select(v => v.Vector.ToArray())], SimilarityThreshold);
 
@@ -73,7 +78,7 @@ public sealed class KnowledgeGaps(AppDbContext db, IEmbeddingGenerator<string, E
         foreach (var cluster in clusters.OrderByDescending(c => c.Members.Count).ThenByDescending(c => c.Members.Max(i => questions[i].AskedAt)))
         {
             var members = cluster.Members.Select(i => questions[i]).ToList();
-            var retrieval = await index.SearchAsync(orgId, cluster.Centroid, 1, ct);
+            var retrieval = matrix.Search(cluster.Centroid, 1);
             var closest = retrieval.Articles.Count > 0 && retrieval.Articles[0] is var a ? new GapArticle(a.ArticleId, a.Title, Math.Round(a.Score, 4)) : null;
             // The examples: distinct wordings, most recent first.
             var examples = members.OrderByDescending(m => m.AskedAt).DistinctBy(m => m.Question, StringComparer.OrdinalIgnoreCase).Take(MaxExamples).ToList();

@@ -911,9 +911,9 @@ namespace Switchboard.Data.Sqlite.Migrations
                     b.HasIndex("OrganizationId")
                         .HasDatabaseName("ix_knowledge_chunks_organization_id");
 
-                    b.HasIndex("ArticleId", "Ordinal")
+                    b.HasIndex("ArticleId", "EmbeddingModel", "Ordinal")
                         .IsUnique()
-                        .HasDatabaseName("ix_knowledge_chunks_article_id_ordinal");
+                        .HasDatabaseName("ix_knowledge_chunks_article_id_embedding_model_ordinal");
 
                     b.ToTable("knowledge_chunks", (string)null);
                 });

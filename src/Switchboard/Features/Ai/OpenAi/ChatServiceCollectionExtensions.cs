@@ -23,9 +23,11 @@ public static class ChatServiceCollectionExtensions
         {
             AddOpenAiChat(services, configuration);
         }
-        if (configuration.GetValue(OpenAiEmbeddingsOptions.Section + ":Provider", EmbeddingsProvider.Local) == EmbeddingsProvider.OpenAI)
+        var embeddingsProvider = configuration.GetValue(OpenAiEmbeddingsOptions.Section + ":Provider", EmbeddingsProvider.Local);
+        if (embeddingsProvider == EmbeddingsProvider.OpenAI || !string.IsNullOrEmpty(configuration[OpenAiEmbeddingsOptions.Section + ":Endpoint"]))
         {
-            AddOpenAiEmbeddings(services, configuration);
+            // With an endpoint, models other than the configured one stay reachable: the previous model of a model change.
+            AddOpenAiEmbeddings(services, configuration, replaceDefault: embeddingsProvider == EmbeddingsProvider.OpenAI);
         }
         return services;
     }
@@ -65,13 +67,12 @@ public static class ChatServiceCollectionExtensions
         resilience.CircuitBreaker.SamplingDuration = Max(TimeSpan.FromSeconds(60), 2 * chat.AttemptTimeout);
     }
 
-    private static void AddOpenAiEmbeddings(IServiceCollection services, IConfiguration configuration)
+    private static void AddOpenAiEmbeddings(IServiceCollection services, IConfiguration configuration, bool replaceDefault)
     {
         services.AddOptions<OpenAiEmbeddingsOptions>().Bind(configuration.GetSection(OpenAiEmbeddingsOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<OpenAiEmbeddingsOptions>, OpenAiEmbeddingsOptionsValidator>();
 
-        const string httpClientName = "Switchboard.Ai.Embeddings";
-        services.AddHttpClient(httpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.AddHttpClient(OpenAiEmbeddingModels.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             // The generator is a singleton that keeps its HttpClient, so connections are recycled by the
             // handler itself (DNS changes still reach it) instead of by the factory's handler rotation.
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
@@ -85,14 +86,16 @@ public static class ChatServiceCollectionExtensions
                 resilience.CircuitBreaker.SamplingDuration = Max(TimeSpan.FromSeconds(30), timeout);
             });
 
-        ReplaceDefault(services, ServiceDescriptor.Singleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+        services.AddSingleton<OpenAiEmbeddingModels>();
+        services.AddSingleton<IRemoteEmbeddingModels>(sp => sp.GetRequiredService<OpenAiEmbeddingModels>());
+        if (replaceDefault)
         {
-            var settings = sp.GetRequiredService<IOptions<OpenAiEmbeddingsOptions>>().Value;
-            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(httpClientName);
-            return OpenAiClients.Create(http, settings.Endpoint!, settings.ApiKey, TimeSpan.FromSeconds(settings.TimeoutSeconds))
-                .GetEmbeddingClient(settings.Model)
-                .AsIEmbeddingGenerator(settings.Dimensions);
-        }));
+            ReplaceDefault(services, ServiceDescriptor.Singleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+            {
+                var settings = sp.GetRequiredService<IOptions<OpenAiEmbeddingsOptions>>().Value;
+                return sp.GetRequiredService<OpenAiEmbeddingModels>().Generator(settings.Model!, settings.Dimensions);
+            }));
+        }
     }
 
     // Only the non-keyed default goes: the keyed "extractive" answerer must stay, it is the fallback.
