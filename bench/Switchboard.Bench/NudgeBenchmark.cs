@@ -61,7 +61,9 @@ public static class NudgeBenchmark
             }
             Console.WriteLine($"Embedding {articles.Count} articles...");
             await services.GetRequiredService<KnowledgeIndexer>().IndexAsync([.. ids.Values], null, ct);
-            await services.GetRequiredService<VectorIndex>().GetAsync(org.Id, ct);
+            // Ranked as a live knowledge base is, article classifier included (it trains in the background).
+            var matrix = await services.GetRequiredService<VectorIndex>().GetAsync(org.Id, ct);
+            await matrix.ClassifierReady.WaitAsync(ct);
 
             var baseOptions = services.GetRequiredService<IOptionsMonitor<RetrievalOptions>>().CurrentValue;
             HybridRetriever Retriever(double w) => new(services.GetRequiredService<VectorIndex>(), services.GetRequiredService<FullTextSearch>(),
