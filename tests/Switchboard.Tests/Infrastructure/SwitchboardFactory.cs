@@ -29,6 +29,8 @@ public abstract class SwitchboardFactory : WebApplicationFactory<Program>, IAsyn
         // The AI's background replies would write messages while a test compares the tables before and
         // after a request; tests of the AI's replies switch it back on in Configure.
         _settings["Ai:AutoReply"] = "false";
+        // Likewise the answer-test runs a knowledge change starts 5 s later; AnswerTestsTests switch them back on.
+        _settings["Knowledge:AnswerTests:AutoRun"] = "false";
         Configure(_settings);
         _ = Server; // starts the host: migrations run in DatabaseStartup
     }

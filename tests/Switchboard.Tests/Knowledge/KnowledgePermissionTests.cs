@@ -43,6 +43,7 @@ public abstract class KnowledgePermissionTests<TFactory>(WorldFixture<TFactory> 
         new("PATCH", "/api/knowledge/global/{newGlobalArticle}", """{"isActive":false}""", Rule.PlatformAdmin, HttpStatusCode.OK),
         new("DELETE", "/api/knowledge/global/{newGlobalArticle}", null, Rule.PlatformAdmin, HttpStatusCode.NoContent),
         new("GET", "/api/orgs/{orgA}/knowledge/gaps", null, Rule.OrgAgent, HttpStatusCode.OK),
+        new("POST", "/api/orgs/{orgA}/knowledge/search", """{"question":"How long do returns take?"}""", Rule.OrgAgent, HttpStatusCode.OK),
         new("GET", "/api/orgs/{orgA}/knowledge/answer-tests", null, Rule.OrgAdmin, HttpStatusCode.OK),
         new("POST", "/api/orgs/{orgA}/knowledge/answer-tests", """{"question":"How long do returns take?","expectedArticleId":"{articleA}","expect":"answer"}""", Rule.OrgAdmin, HttpStatusCode.Created),
         new("DELETE", "/api/orgs/{orgA}/knowledge/answer-tests/{newTestA}", null, Rule.OrgAdmin, HttpStatusCode.NoContent),

@@ -100,8 +100,9 @@ public sealed class HybridRetriever(VectorIndex index, FullTextSearch fullText, 
         var evidence = KnowledgeCalibration.Evidence(first, runnerUp);
 
         var probabilities = o.ClassifierWeight > 0 ? matrix.Classifier?.Probabilities(vector.Span) : null;
-        var fused = Fuse(candidates.ToDictionary(a => matrix.ArticleId(a),
-            a => (best[a] + (double)second[a]) / 2 + (probabilities is null ? 0 : o.ClassifierWeight * probabilities[a])), hits, o);
+        double Vector(int a) => (best[a] + (double)second[a]) / 2;
+        double? Classifier(int a) => probabilities is null ? null : o.ClassifierWeight * probabilities[a];
+        var fused = Fuse(candidates.ToDictionary(a => matrix.ArticleId(a), a => Vector(a) + (Classifier(a) ?? 0)), hits, o);
         if (effectiveness is not null)
         {
             foreach (var id in fused.Keys.ToList())
@@ -110,9 +111,14 @@ public sealed class HybridRetriever(VectorIndex index, FullTextSearch fullText, 
             }
         }
         var byId = candidates.ToDictionary(a => matrix.ArticleId(a));
+        var fullTextRank = hits.GroupBy(h => h.ArticleId).ToDictionary(g => g.Key, g => g.Max(h => h.Score));
         var articles = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(top)
             .Select(p => byId[p.Key])
-            .Select(a => new RetrievedArticle(matrix.ArticleId(a), matrix.Title(a), best[a], matrix.PassageText(bestRow[a])))
+            .Select(a => new RetrievedArticle(matrix.ArticleId(a), matrix.Title(a), best[a], matrix.PassageText(bestRow[a]))
+            {
+                Ranking = new RankingParts(Vector(a), Classifier(a), fullTextRank.TryGetValue(matrix.ArticleId(a), out var rank) ? rank : null,
+                    effectiveness?.GetValueOrDefault(matrix.ArticleId(a), ArticleScores.Prior) ?? ArticleScores.Prior, fused[matrix.ArticleId(a)]),
+            })
             .ToList();
         return new Retrieval(articles, evidence, matrix.Calibration.Confidence(evidence), matrix.Calibration.Answers(evidence));
     }

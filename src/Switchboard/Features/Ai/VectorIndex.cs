@@ -7,7 +7,18 @@ using Switchboard.Data;
 namespace Switchboard.Features.Ai;
 
 /// <summary>One article found for a question: its score is that of its best passage.</summary>
-public sealed record RetrievedArticle(Guid ArticleId, string Title, double Score, string Passage);
+public sealed record RetrievedArticle(Guid ArticleId, string Title, double Score, string Passage)
+{
+    /// <summary>How the hybrid retriever ranked it (null from plain vector search).</summary>
+    public RankingParts? Ranking { get; init; }
+}
+
+/// <summary>
+/// The evidence behind an article's rank: the mean of its two best passages, the article classifier's
+/// weighted probability, its full-text rank (bm25 / ts_rank_cd, null when no word matched), the
+/// effectiveness that nudged it, and the fused score it was ranked by.
+/// </summary>
+public sealed record RankingParts(double Vector, double? Classifier, double? FullText, double Effectiveness, double Fused);
 
 /// <summary>What retrieval found and whether it is strong enough to answer from.</summary>
 public sealed record Retrieval(IReadOnlyList<RetrievedArticle> Articles, double Evidence, double Confidence, bool Answerable);

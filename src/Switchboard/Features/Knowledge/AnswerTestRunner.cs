@@ -21,6 +21,9 @@ public sealed class AnswerTestOptions
 {
     /// <summary>Seconds after an organization's last knowledge change before its tests run (Knowledge:AnswerTests:DebounceSeconds).</summary>
     public double DebounceSeconds { get; set; } = 5;
+
+    /// <summary>Run the tests after knowledge changes at all (Knowledge:AnswerTests:AutoRun); runs by API or console button are unaffected.</summary>
+    public bool AutoRun { get; set; } = true;
 }
 
 /// <summary>Runs waiting to be executed, one at a time, by <see cref="AnswerTestService"/>.</summary>
@@ -156,7 +159,7 @@ public sealed class AnswerTestScheduler(SystemDb systemDb, AnswerTestQueue queue
     public void KnowledgeChanged(Guid? orgId, Guid? articleId)
     {
         _ = articleId;
-        if (orgId is not { } org) return;
+        if (orgId is not { } org || !options.Value.AutoRun) return;
         var next = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         _pending.AddOrUpdate(org, next, (_, previous) =>
         {

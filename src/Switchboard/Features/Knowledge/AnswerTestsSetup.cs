@@ -16,5 +16,5 @@ public static class AnswerTestsSetup
     }
 
     public static IEndpointRouteBuilder MapKnowledgeGapsAndAnswerTests(this IEndpointRouteBuilder app) =>
-        app.MapKnowledgeGapsApi().MapAnswerTestsApi();
+        app.MapKnowledgeGapsApi().MapAnswerTestsApi().MapKnowledgeSearchApi();
 }
