@@ -28,6 +28,7 @@ public static class SwitchboardApp
         services.AddSwitchboardAi(builder.Configuration);
         services.AddSwitchboardKnowledge();
         services.AddSwitchboardKnowledgeImport();
+        services.AddSingleton<KnowledgeIndexingStatus>();
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -79,6 +80,7 @@ public static class SwitchboardApp
         app.MapKnowledgeGapsAndAnswerTests();
         app.MapEmbeddingStatusApi();
         app.MapKnowledgeImportApi();
+        app.MapKnowledgeIndexingApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
         app.MapSwitchboardConsole();

@@ -338,11 +338,18 @@ public sealed class KnowledgeIndexer(SystemDb systemDb, EmbeddingModels models, 
 }
 
 /// <summary>Articles waiting to be indexed. Knowledge writes enqueue here and return at once.</summary>
-public sealed class KnowledgeIndexQueue
+public sealed class KnowledgeIndexQueue(KnowledgeIndexingStatus? status = null)
 {
     private readonly Channel<Guid> _channel = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Enqueue(Guid articleId) => _channel.Writer.TryWrite(articleId);
+    public void Enqueue(Guid articleId)
+    {
+        status?.Queued(articleId); // the console's "Indexing n articles…" (KnowledgeIndexingStatus.cs)
+        _channel.Writer.TryWrite(articleId);
+    }
+
+    /// <summary>The background indexer's run with these articles has ended.</summary>
+    public void Finished(IEnumerable<Guid> articleIds) => status?.Finished(articleIds);
 
     public ChannelReader<Guid> Reader => _channel.Reader;
 }
@@ -391,6 +398,7 @@ public sealed class KnowledgeIndexingService(KnowledgeIndexQueue queue, Knowledg
                 ids.Add(id);
             }
             await RunAsync(() => indexer.IndexAsync(ids, null, stoppingToken), stoppingToken);
+            queue.Finished(ids);
         }
     }
 

@@ -95,7 +95,8 @@ public static class KnowledgeImportApi
         return TypedResults.Accepted($"/api/orgs/{orgId}/knowledge/imports/{job.Id}", ImportJobResponse.From(job));
     }
 
-    private static KnowledgeImportJob NewJob(Guid orgId, string kind, string source, AppDbContext db)
+    /// <summary>A new job of the organization, added to <paramref name="db"/> (the API and the console's import panel).</summary>
+    internal static KnowledgeImportJob NewJob(Guid orgId, string kind, string source, AppDbContext db)
     {
         var job = new KnowledgeImportJob
         {
@@ -145,6 +146,12 @@ public static class KnowledgeImportApi
         {
             throw new ImportException("body", $"The body is not valid JSON: {e.Message}");
         }
+        return ToCrawlRequest(body);
+    }
+
+    /// <summary>Checks a crawl's url, maxPages and maxDepth (the API and the console's import panel).</summary>
+    internal static CrawlRequest ToCrawlRequest(CrawlImportRequest? body)
+    {
         if (string.IsNullOrWhiteSpace(body?.Url)) throw new ImportException("url", "The url of a page or a sitemap.xml is required.");
         if (!Uri.TryCreate(body.Url.Trim(), UriKind.Absolute, out var start) || start.Scheme is not ("http" or "https"))
         {
