@@ -387,6 +387,8 @@ public sealed class KnowledgeIndexingService(KnowledgeIndexQueue queue, Knowledg
         }
     }
 
+    private const int MaxAttempts = 5;
+
     private async Task IndexWrittenAsync(CancellationToken stoppingToken)
     {
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
@@ -397,7 +399,12 @@ public sealed class KnowledgeIndexingService(KnowledgeIndexQueue queue, Knowledg
             {
                 ids.Add(id);
             }
-            await RunAsync(() => indexer.IndexAsync(ids, null, stoppingToken), stoppingToken);
+            // A failed run (e.g. the database busy with the catch-up's writes) is tried again, so a written
+            // article is not left unsearchable until the next restart: 1, 2, 4, 8 s apart, then given up (logged).
+            for (var attempt = 0; !await RunAsync(() => indexer.IndexAsync(ids, null, stoppingToken), stoppingToken) && attempt < MaxAttempts - 1; attempt++)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1 << attempt), stoppingToken);
+            }
             queue.Finished(ids);
         }
     }
