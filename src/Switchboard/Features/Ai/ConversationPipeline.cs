@@ -66,7 +66,6 @@ public sealed record PipelineResult(string Text, AiMetadata Metadata);
 /// answer it, and answer (streamed) or say honestly that it cannot.
 /// </summary>
 public sealed class ConversationPipeline(
-    VectorIndex index,
     HybridRetriever retriever,
     IAnswerer answerer,
     ILogger<ConversationPipeline> logger)
@@ -84,12 +83,7 @@ public sealed class ConversationPipeline(
         var clock = Stopwatch.StartNew();
         // Embedded with the model retrieval serves for this organization (the previous one while a model change
         // is re-embedding), and compared with exactly that model's vectors.
-        var query = await index.EmbedQuestionAsync(organizationId, question, ct);
-        Retrieval retrieval;
-        using (VectorIndex.Pin(organizationId, query.Matrix))
-        {
-            retrieval = await retriever.RetrieveAsync(organizationId, query.Vector, question, TopArticles, null, ct);
-        }
+        var (query, retrieval) = await retriever.RetrieveAsync(organizationId, question, TopArticles, null, ct);
         var retrieved = retrieval.Articles.Select(a => new AiRetrieved(a.ArticleId, Round(a.Score))).ToList();
         var confidence = Round(retrieval.Confidence);
 

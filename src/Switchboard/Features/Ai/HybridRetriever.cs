@@ -60,8 +60,9 @@ public sealed record RetrievalFilter(string? Category, IReadOnlyList<string> Tag
 }
 
 /// <summary>
-/// Ranks articles for a question from two kinds of evidence: vector similarity (the mean of an
-/// article's two best passages) and the database's full-text search, fused; then nudges by each
+/// Ranks articles for a question from three kinds of evidence: vector similarity (the mean of an
+/// article's two best passages), the knowledge base's <see cref="ArticleClassifier"/> and the
+/// database's full-text search, fused; then nudges by each
 /// article's effectiveness_score. Whether to answer at all stays decided by the vector evidence
 /// alone (<see cref="KnowledgeCalibration"/>), which the threshold was calibrated on: fusion changes
 /// which article comes first, not how sure the bot is that one fits.
@@ -69,12 +70,27 @@ public sealed record RetrievalFilter(string? Category, IReadOnlyList<string> Tag
 public sealed class HybridRetriever(VectorIndex index, FullTextSearch fullText, ArticleScoreCache scores, SystemDb systemDb,
     IOptionsMonitor<RetrievalOptions> options)
 {
+    /// <summary>
+    /// The question embedded with the model the organization's retrieval serves (<see cref="VectorIndex.EmbedQuestionAsync"/>)
+    /// and ranked against exactly that model's matrix, so a model switch in between never mixes two models.
+    /// </summary>
+    public async Task<(QueryEmbedding Query, Retrieval Retrieval)> RetrieveAsync(Guid organizationId, string question, int top,
+        RetrievalFilter? filter, CancellationToken ct)
+    {
+        var query = await index.EmbedQuestionAsync(organizationId, question, ct);
+        return (query, await RankAsync(organizationId, query.Matrix, query.Vector, question, top, filter, ct));
+    }
+
+    /// <summary>A question already embedded with the organization's serving model, ranked against its current matrix.</summary>
     public async Task<Retrieval> RetrieveAsync(Guid organizationId, ReadOnlyMemory<float> vector, string question, int top,
+        RetrievalFilter? filter, CancellationToken ct) =>
+        await RankAsync(organizationId, await index.GetAsync(organizationId, ct), vector, question, top, filter, ct);
+
+    private async Task<Retrieval> RankAsync(Guid organizationId, KnowledgeMatrix matrix, ReadOnlyMemory<float> vector, string question, int top,
         RetrievalFilter? filter, CancellationToken ct)
     {
         var o = options.CurrentValue;
         filter ??= o.Category is null && o.Tags.Count == 0 ? RetrievalFilter.None : new RetrievalFilter(o.Category, o.Tags);
-        var matrix = await index.GetAsync(organizationId, ct);
         if (matrix.ArticleCount == 0)
         {
             return new Retrieval([], 0, 0, false);
@@ -111,7 +127,7 @@ public sealed class HybridRetriever(VectorIndex index, FullTextSearch fullText, 
             }
         }
         var byId = candidates.ToDictionary(a => matrix.ArticleId(a));
-        var fullTextRank = hits.GroupBy(h => h.ArticleId).ToDictionary(g => g.Key, g => g.Max(h => h.Score));
+        var fullTextRank = hits.ToDictionary(h => h.ArticleId, h => h.Score); // one row per article (GROUP BY)
         var articles = fused.OrderByDescending(p => p.Value).ThenBy(p => p.Key).Take(top)
             .Select(p => byId[p.Key])
             .Select(a => new RetrievedArticle(matrix.ArticleId(a), matrix.Title(a), best[a], matrix.PassageText(bestRow[a]))

@@ -69,7 +69,6 @@ public sealed class VectorIndex(SystemDb systemDb, EmbeddingModels models, ILogg
 
     private const string AnyModel = "*";
     private const string AllModels = "";
-    private static readonly AsyncLocal<PinnedMatrix?> Pinned = new();
 
     private readonly ConcurrentDictionary<Guid, Cached<KnowledgeCoverage>> _coverage = new();
     private readonly ConcurrentDictionary<(Guid, string), Cached<KnowledgeMatrix>> _matrices = new();
@@ -92,18 +91,9 @@ public sealed class VectorIndex(SystemDb systemDb, EmbeddingModels models, ILogg
         return matrix.Search(query.Span, top);
     }
 
-    /// <summary>
-    /// The organization's current matrix, built once however many questions ask for it at the same time; inside
-    /// <see cref="Pin"/>, the pinned one (the matrix the question was embedded for).
-    /// </summary>
-    public async Task<KnowledgeMatrix> GetAsync(Guid organizationId, CancellationToken ct)
-    {
-        if (Pinned.Value is { } pinned && pinned.OrganizationId == organizationId)
-        {
-            return pinned.Matrix;
-        }
-        return (await GetServingAsync(organizationId, ct)).Matrix;
-    }
+    /// <summary>The organization's current matrix, built once however many questions ask for it at the same time.</summary>
+    public async Task<KnowledgeMatrix> GetAsync(Guid organizationId, CancellationToken ct) =>
+        (await GetServingAsync(organizationId, ct)).Matrix;
 
     /// <summary>Which model the organization's retrieval serves now, with its matrix.</summary>
     public async Task<ServingKnowledge> GetServingAsync(Guid organizationId, CancellationToken ct)
@@ -154,18 +144,6 @@ public sealed class VectorIndex(SystemDb systemDb, EmbeddingModels models, ILogg
             var vector = await models.ConfiguredGenerator.GenerateVectorAsync(question, cancellationToken: ct);
             return new QueryEmbedding(models.Configured, vector, matrix, $"previous_model_failed:{serving.Model}");
         }
-    }
-
-    /// <summary>
-    /// Until disposed, <see cref="GetAsync(Guid, CancellationToken)"/> in this async flow returns
-    /// <paramref name="matrix"/> for the organization: a question embedded with one model is never compared with
-    /// another model's vectors, even if retrieval switches models in between.
-    /// </summary>
-    public static IDisposable Pin(Guid organizationId, KnowledgeMatrix matrix)
-    {
-        var previous = Pinned.Value;
-        Pinned.Value = new PinnedMatrix(organizationId, matrix);
-        return new Unpin(previous);
     }
 
     private long V(Guid owner, string model) => _versions.GetValueOrDefault((owner, model));
@@ -223,12 +201,6 @@ public sealed class VectorIndex(SystemDb systemDb, EmbeddingModels models, ILogg
 
     private sealed record Cached<T>(long Version, Lazy<Task<T>> Value);
 
-    private sealed record PinnedMatrix(Guid OrganizationId, KnowledgeMatrix Matrix);
-
-    private sealed class Unpin(PinnedMatrix? previous) : IDisposable
-    {
-        public void Dispose() => Pinned.Value = previous;
-    }
 }
 
 /// <summary>Passages' embeddings in one contiguous row-major array, for SIMD dot products.</summary>

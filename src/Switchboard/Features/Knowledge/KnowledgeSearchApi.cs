@@ -31,7 +31,7 @@ public static class KnowledgeSearchApi
     }
 
     private static async Task<Results<Ok<KnowledgeSearchResult>, ValidationProblem>> Search(HttpContext http, KnowledgeSearchRequest request,
-        VectorIndex index, HybridRetriever retriever, CancellationToken ct)
+        HybridRetriever retriever, CancellationToken ct)
     {
         var question = request.Question?.Trim();
         if (string.IsNullOrEmpty(question)) return Problems.Invalid("question", "question is required.");
@@ -42,14 +42,9 @@ public static class KnowledgeSearchApi
         if (tags.Any(string.IsNullOrWhiteSpace)) return Problems.Invalid("tags", "tags must not contain blank values.");
 
         var organizationId = http.OrgId();
-        var query = await index.EmbedQuestionAsync(organizationId, question, ct);
-        Retrieval retrieval;
-        using (VectorIndex.Pin(organizationId, query.Matrix))
-        {
-            // No filter in the request: the configured one (Ai:Retrieval:Category/Tags), as the bot uses.
-            var filter = request.Category is null && tags.Count == 0 ? null : new RetrievalFilter(request.Category?.Trim(), [.. tags.Select(t => t.Trim())]);
-            retrieval = await retriever.RetrieveAsync(organizationId, query.Vector, question, request.Top ?? ConversationPipeline.TopArticles, filter, ct);
-        }
+        // No filter in the request: the configured one (Ai:Retrieval:Category/Tags), as the bot uses.
+        var filter = request.Category is null && tags.Count == 0 ? null : new RetrievalFilter(request.Category?.Trim(), [.. tags.Select(t => t.Trim())]);
+        var (query, retrieval) = await retriever.RetrieveAsync(organizationId, question, request.Top ?? ConversationPipeline.TopArticles, filter, ct);
         return TypedResults.Ok(new KnowledgeSearchResult(
             retrieval.Answerable ? AiDecisions.Answer : AiDecisions.NoAnswer,
             Math.Round(retrieval.Confidence, 4),
