@@ -15,28 +15,35 @@ public sealed class InProcessEventBus : IEventBus
     {
         foreach (var subscriber in _subscribers.Values)
         {
-            if (subscriber.OrganizationId == sessionEvent.OrganizationId
-                && (subscriber.SessionId is null || subscriber.SessionId == sessionEvent.SessionId))
+            if (subscriber.AllOrganizations
+                || (subscriber.OrganizationId == sessionEvent.OrganizationId
+                    && (subscriber.SessionId is null || subscriber.SessionId == sessionEvent.SessionId)))
             {
                 subscriber.Channel.Writer.TryWrite(sessionEvent);
             }
         }
     }
 
-    public EventSubscription Subscribe(Guid organizationId, Guid? sessionId)
+    public EventSubscription Subscribe(Guid organizationId, Guid? sessionId) => Add(new Subscriber(organizationId, sessionId, false, NewChannel(1024)));
+
+    public EventSubscription SubscribeAll(int capacity = 1024) => Add(new Subscriber(Guid.Empty, null, true, NewChannel(capacity)));
+
+    private static Channel<SessionEvent> NewChannel(int capacity) => Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(capacity)
+    {
+        FullMode = BoundedChannelFullMode.DropOldest,
+        SingleReader = true,
+    });
+
+    private EventSubscription Add(Subscriber subscriber)
     {
         var id = Guid.NewGuid();
-        var channel = Channel.CreateBounded<SessionEvent>(new BoundedChannelOptions(1024)
-        {
-            FullMode = BoundedChannelFullMode.DropOldest,
-            SingleReader = true,
-        });
-        _subscribers[id] = new Subscriber(organizationId, sessionId, channel);
+        var channel = subscriber.Channel;
+        _subscribers[id] = subscriber;
         return new EventSubscription(channel.Reader, () =>
         {
             if (_subscribers.TryRemove(id, out var removed)) removed.Channel.Writer.TryComplete();
         });
     }
 
-    private sealed record Subscriber(Guid OrganizationId, Guid? SessionId, Channel<SessionEvent> Channel);
+    private sealed record Subscriber(Guid OrganizationId, Guid? SessionId, bool AllOrganizations, Channel<SessionEvent> Channel);
 }

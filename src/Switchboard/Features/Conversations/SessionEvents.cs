@@ -23,6 +23,13 @@ public sealed record StatusChanged(Guid OrganizationId, Guid SessionId, string S
     : SessionEvent(OrganizationId, SessionId);
 
 /// <summary>
+/// An escalated session got an agent (<paramref name="AgentId"/>), or lost one and waits in the queue again
+/// (<paramref name="AgentId"/> null). <paramref name="AgentName"/> is the display name customers see.
+/// </summary>
+public sealed record SessionAssigned(Guid OrganizationId, Guid SessionId, Guid? AgentId, string? AgentName)
+    : SessionEvent(OrganizationId, SessionId);
+
+/// <summary>
 /// Where session events go. In-process on one node; a PostgreSQL LISTEN/NOTIFY implementation can
 /// replace it for several nodes (events are hints: the database stays the source of truth).
 /// </summary>
@@ -32,6 +39,9 @@ public interface IEventBus
 
     /// <summary>Events of one session, or of a whole organization when <paramref name="sessionId"/> is null.</summary>
     EventSubscription Subscribe(Guid organizationId, Guid? sessionId);
+
+    /// <summary>Every event of every organization on this node (for trusted background work such as webhooks).</summary>
+    EventSubscription SubscribeAll(int capacity = 1024);
 }
 
 /// <summary>A live feed of events; dispose to stop receiving.</summary>
