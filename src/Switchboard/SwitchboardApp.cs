@@ -42,6 +42,7 @@ public static class SwitchboardApp
         services.AddTransient<DemoData>();
         services.AddScoped<MemberService>();
         services.AddSwitchboardWidget(builder.Configuration);
+        services.AddSwitchboardEscalation(builder.Configuration);
         builder.AddSwitchboardConsole();
         // Last: the optional OpenAI-compatible providers replace the default answerer and embedding generator.
         builder.Services.AddSwitchboardChat(builder.Configuration);
@@ -83,6 +84,7 @@ public static class SwitchboardApp
         app.MapKnowledgeIndexingApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
+        app.MapAgentInboxApi();
         app.MapSwitchboardConsole();
         return app;
     }

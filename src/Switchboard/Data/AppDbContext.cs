@@ -33,6 +33,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
     public DbSet<KnowledgeImportJob> KnowledgeImportJobs => Set<KnowledgeImportJob>();
     public DbSet<KnowledgeArticleOutcome> ArticleOutcomes => Set<KnowledgeArticleOutcome>();
+    public DbSet<SessionEscalation> Escalations => Set<SessionEscalation>();
+    public DbSet<SessionAssignment> Assignments => Set<SessionAssignment>();
+    public DbSet<SessionNote> SessionNotes => Set<SessionNote>();
 
     protected abstract ProviderSql Sql { get; }
 
@@ -63,6 +66,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeImportJobConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeArticleOutcomeConfiguration(Sql));
+        builder.ApplyConfiguration(new SessionEscalationConfiguration(Sql));
+        builder.ApplyConfiguration(new SessionAssignmentConfiguration(Sql));
+        builder.ApplyConfiguration(new SessionNoteConfiguration(Sql));
 
         // The seed's RLS rules, restated for the application wall (see docs/security.md).
         builder.Entity<ChatbotSession>().HasQueryFilter(s =>
@@ -92,6 +98,10 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.Entity<KnowledgeImportJob>().HasQueryFilter(j => IsSystem || MemberOrgs.Contains(j.OrganizationId));
         // Article outcomes: the organization's agents and admins read them; only the trusted path writes (007_article_outcomes_row_level_security.sql).
         builder.Entity<KnowledgeArticleOutcome>().HasQueryFilter(o => IsSystem || AgentOrgs.Contains(o.OrganizationId));
+        // Escalations, assignments and internal notes: the organization's agents and admins (008_escalations_row_level_security.sql).
+        builder.Entity<SessionEscalation>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
+        builder.Entity<SessionAssignment>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
+        builder.Entity<SessionNote>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
         builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));

@@ -78,12 +78,14 @@ internal sealed class OrganizationMemberConfiguration(ProviderSql sql) : IEntity
             t.HasCheckConstraint("ck_organization_members_role", "role IN ('member', 'agent', 'admin')");
             t.HasCheckConstraint("ck_organization_members_availability", "availability IN ('online', 'away', 'offline')");
             t.HasCheckConstraint("ck_organization_members_max_concurrent", "max_concurrent >= 0");
+            t.HasCheckConstraint("ck_organization_members_active_conversations", "active_conversations >= 0");
         });
         e.HasKey(x => new { x.OrganizationId, x.UserId });
         e.HasIndex(x => x.UserId);
         e.Property(x => x.Role).HasDefaultValue(OrgRoles.Member);
         e.Property(x => x.Availability).HasDefaultValue(AgentAvailability.Offline);
         e.Property(x => x.MaxConcurrent).HasDefaultValue(3);
+        e.Property(x => x.ActiveConversations).HasDefaultValue(0);
         e.Property(x => x.Skills).DefaultSql(sql.EmptyTextArrayDefault);
         e.Property(x => x.CreatedAt).DefaultSql(sql.NowDefault);
         e.HasOne(x => x.Organization).WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
@@ -201,5 +203,59 @@ internal sealed class EscalationRuleConfiguration(ProviderSql sql) : IEntityType
         e.Property(x => x.PriorityLevel).HasDefaultValue(1);
         e.Property(x => x.IsActive).HasDefaultValue(true);
         e.HasIndex(x => x.OrganizationId);
+    }
+}
+
+internal sealed class SessionEscalationConfiguration(ProviderSql sql) : IEntityTypeConfiguration<SessionEscalation>
+{
+    public void Configure(EntityTypeBuilder<SessionEscalation> e)
+    {
+        e.ToTable("session_escalations", t =>
+        {
+            t.HasCheckConstraint("ck_session_escalations_priority", "priority BETWEEN 1 AND 5");
+            t.HasCheckConstraint("ck_session_escalations_outcome", "outcome IS NULL OR outcome IN ('resolved', 'handed_back')");
+        });
+        e.Property(x => x.Id).DefaultSql(sql.NewIdDefault);
+        e.Property(x => x.EscalatedAt).DefaultSql(sql.NowDefault);
+        e.Property(x => x.AssignmentLogic).Json(sql);
+        e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<ChatbotSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AssignedAgentId).OnDelete(DeleteBehavior.SetNull);
+        // At most one open escalation per session: two racing escalations of one session insert one row.
+        e.HasIndex(x => x.SessionId).IsUnique().HasFilter("ended_at IS NULL").HasDatabaseName("ux_session_escalations_open");
+        // The queue: open, unassigned, by priority then age.
+        e.HasIndex(x => new { x.OrganizationId, x.Priority, x.EscalatedAt }).HasFilter("ended_at IS NULL AND assigned_agent_id IS NULL")
+            .HasDatabaseName("ix_session_escalations_queue");
+        e.HasIndex(x => new { x.AssignedAgentId, x.EndedAt });
+    }
+}
+
+internal sealed class SessionAssignmentConfiguration(ProviderSql sql) : IEntityTypeConfiguration<SessionAssignment>
+{
+    public void Configure(EntityTypeBuilder<SessionAssignment> e)
+    {
+        e.ToTable("session_assignments", t =>
+            t.HasCheckConstraint("ck_session_assignments_how", "how IN ('auto', 'taken', 'manual')"));
+        e.Property(x => x.Id).DefaultSql(sql.NewIdDefault);
+        e.Property(x => x.AssignedAt).DefaultSql(sql.NowDefault);
+        e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<SessionEscalation>().WithMany().HasForeignKey(x => x.EscalationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(x => new { x.SessionId, x.AssignedAt });
+        e.HasIndex(x => new { x.OrganizationId, x.AssignedAt });
+    }
+}
+
+internal sealed class SessionNoteConfiguration(ProviderSql sql) : IEntityTypeConfiguration<SessionNote>
+{
+    public void Configure(EntityTypeBuilder<SessionNote> e)
+    {
+        e.ToTable("session_notes");
+        e.Property(x => x.Id).DefaultSql(sql.NewIdDefault);
+        e.Property(x => x.CreatedAt).DefaultSql(sql.NowDefault);
+        e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<ChatbotSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.Cascade);
+        e.HasIndex(x => new { x.SessionId, x.CreatedAt });
     }
 }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
-using Switchboard.Features.Knowledge;
+using Switchboard.Features.Escalation;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Features.Conversations;
@@ -58,20 +58,32 @@ public static class CustomerSessionsApi
             : SessionNotFound(sessionId);
 
     private static async Task<Results<Ok<SessionResponse>, ValidationProblem, ProblemHttpResult>> Update(
-        Guid sessionId, UpdateMySessionRequest request, CurrentPrincipal principal, AppDbContext db, ArticleOutcomes outcomes, CancellationToken ct)
+        Guid sessionId, UpdateMySessionRequest request, CurrentPrincipal principal, AppDbContext db, Escalations escalations, CancellationToken ct)
     {
         if (request.Status is null || !SessionStatus.All.Contains(request.Status))
         {
             return Problems.Invalid("status", $"status must be one of {string.Join(", ", SessionStatus.All)}.");
         }
-        var session = await Mine(db, principal).SingleOrDefaultAsync(s => s.Id == sessionId, ct);
+        var session = await Mine(db, principal).AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, ct);
         if (session is null) return SessionNotFound(sessionId);
-        session.Status = request.Status;
-        await db.SaveChangesAsync(ct);
-        // The articles' outcomes follow how the session ended (idempotent, also when the status did not change).
-        if (session.Status == SessionStatus.Escalated) await outcomes.SessionEscalatedAsync(session.Id, ct);
-        else if (session.Status == SessionStatus.Resolved) await outcomes.SessionResolvedAsync(session.Id, ct);
-        return TypedResults.Ok(SessionResponse.From(session));
+        if (request.Status == session.Status) return TypedResults.Ok(SessionResponse.From(session));
+        // Customers ask for a person or close their chat; the AI's turn comes back only through an agent.
+        switch (request.Status)
+        {
+            case SessionStatus.Escalated when session.Status == SessionStatus.Active:
+                var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
+                await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
+                break;
+            case SessionStatus.Resolved:
+                await escalations.ResolveAsync(session.Id, null, "", ct);
+                break;
+            default:
+                return Problems.Conflict("status", session.Status == SessionStatus.Resolved
+                    ? "This session is resolved; start a new one."
+                    : "Only an agent hands an escalated conversation back to the AI.");
+        }
+        var updated = await Mine(db, principal).AsNoTracking().SingleAsync(s => s.Id == sessionId, ct);
+        return TypedResults.Ok(SessionResponse.From(updated));
     }
 
     private static async Task<Results<Ok<List<MessageResponse>>, ProblemHttpResult>> Messages(

@@ -27,7 +27,7 @@ public readonly record struct MemberOutcome<T>(T? Value, MemberProblem? Problem)
 /// new people, and the organization never losing its last admin. Callers have already checked
 /// that the actor is an admin of <c>orgId</c>.
 /// </summary>
-public sealed class MemberService(AppDbContext db, UserManager<AppUser> users)
+public sealed class MemberService(AppDbContext db, UserManager<AppUser> users, Switchboard.Features.Escalation.QueueSignal queue)
 {
     public Task<List<MemberResponse>> ListAsync(Guid orgId, CancellationToken ct) =>
         db.OrganizationMembers.AsNoTracking()
@@ -95,6 +95,7 @@ public sealed class MemberService(AppDbContext db, UserManager<AppUser> users)
         member.Skills = request.Skills ?? member.Skills;
         member.Availability = request.Availability ?? member.Availability;
         await db.SaveChangesAsync(ct);
+        queue.Poke(orgId); // more room or an agent online: the queue may move
         var person = await db.Users.Where(u => u.Id == userId).Select(u => new { u.Email, u.DisplayName }).SingleAsync(ct);
         return new MemberResponse(member.UserId, person.Email, person.DisplayName, member.Role, member.Availability, member.MaxConcurrent, member.Skills);
     }

@@ -11,6 +11,12 @@ public sealed class OrganizationMember
     public int MaxConcurrent { get; set; } = 3;
     public List<string> Skills { get; set; } = [];
     public string Availability { get; set; } = AgentAvailability.Offline;
+
+    /// <summary>Escalated conversations this agent has now. Assignment raises it only while it is below the capacity, in the same statement (the database's guarantee against overbooking).</summary>
+    public int ActiveConversations { get; set; }
+
+    /// <summary>When this agent last got a conversation (round robin serves the longest-waiting agent first).</summary>
+    public DateTimeOffset? LastAssignedAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; } = DateTimeOffset.UtcNow;
 
     public Organization? Organization { get; set; }

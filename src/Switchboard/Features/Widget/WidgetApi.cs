@@ -7,6 +7,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Switchboard.Data;
 using Switchboard.Features.Conversations;
+using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 using Switchboard.Tenancy;
 
@@ -46,6 +47,7 @@ public static class WidgetApi
         group.MapGet("/{token}/events", WidgetEvents.StreamAsync).ExcludeFromDescription();
         group.MapPost("/{token}/feedback", Feedback).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         group.MapPost("/{token}/escalate", Escalate).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
+        group.MapPost("/{token}/typing", Typing).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         return app;
     }
 
@@ -135,25 +137,27 @@ public static class WidgetApi
     }
 
     private static async Task<Results<Ok<EscalationResponse>, ProblemHttpResult>> Escalate(
-        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, IEventBus events,
-        ArticleOutcomes outcomes, CancellationToken ct)
+        HttpContext http, string token, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, Escalations escalations, CancellationToken ct)
     {
         var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
         if (session is null) return problem!;
+        if (session.Status == SessionStatus.Resolved)
+        {
+            return Problems.Conflict("token", "This chat is resolved; start a new chat to talk to us again.");
+        }
+        var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
+        var result = await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
+        return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: result.Status != EscalateStatus.Escalated));
+    }
 
-        await using var system = systemDb.CreateContext();
-        // One statement decides who escalates, so two clicks (or two nodes) post one system message.
-        var changed = await system.Sessions.Where(s => s.Id == session.Id && s.Status != SessionStatus.Escalated)
-            .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Escalated).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
-        // Idempotent, so a repeated click also repairs an escalation whose outcome write failed.
-        await outcomes.SessionEscalatedAsync(session.Id, ct);
-        if (changed == 0) return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: true));
-        events.Publish(new StatusChanged(session.OrganizationId, session.Id, SessionStatus.Escalated));
-        var posted = await MessageLog.AppendAsync(system, session.Id, MessageTypes.System,
-            "You asked for a person. An agent will join this chat shortly; the AI stays quiet until then.", null, null, ct,
-            aiMetadata: """{"escalation":{"reason":"customer_request","rule":null}}""");
-        await MessageLog.PublishAsync(system, events, session.OrganizationId, session.Id, posted.Seq, ct);
-        return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: false));
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> Typing(
+        HttpContext http, string token, TypingRequest request, CurrentPrincipal principal, AppDbContext db, SystemDb systemDb, IEventBus events, CancellationToken ct)
+    {
+        if (request.IsTyping is not { } typing) return Problems.Invalid("isTyping", "isTyping is required: true or false.");
+        var (session, problem) = await ResolveAsync(http, token, principal, db, systemDb, ct);
+        if (session is null) return problem!;
+        events.Publish(new TypingChanged(session.OrganizationId, session.Id, "customer", null, typing));
+        return TypedResults.NoContent();
     }
 
     /// <summary>

@@ -409,6 +409,52 @@ namespace Switchboard.Data.Postgres.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Conversations.SessionNote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("agent_id");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_session_notes");
+
+                    b.HasIndex("AgentId")
+                        .HasDatabaseName("ix_session_notes_agent_id");
+
+                    b.HasIndex("OrganizationId")
+                        .HasDatabaseName("ix_session_notes_organization_id");
+
+                    b.HasIndex("SessionId", "CreatedAt")
+                        .HasDatabaseName("ix_session_notes_session_id_created_at");
+
+                    b.ToTable("session_notes", (string)null);
+                });
+
             modelBuilder.Entity("Switchboard.Features.Escalation.EscalationRule", b =>
                 {
                     b.Property<Guid>("Id")
@@ -477,6 +523,163 @@ namespace Switchboard.Data.Postgres.Migrations
                     b.ToTable("escalation_rules", null, t =>
                         {
                             t.HasCheckConstraint("escalation_rules_priority_level_check", "priority_level BETWEEN 1 AND 5");
+                        });
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Escalation.SessionAssignment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<Guid>("AgentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("agent_id");
+
+                    b.Property<DateTimeOffset>("AssignedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("assigned_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("AssignedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_by");
+
+                    b.Property<Guid>("EscalationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("escalation_id");
+
+                    b.Property<string>("How")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("how");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("ReleaseReason")
+                        .HasColumnType("text")
+                        .HasColumnName("release_reason");
+
+                    b.Property<DateTimeOffset?>("ReleasedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("released_at");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_session_assignments");
+
+                    b.HasIndex("AgentId")
+                        .HasDatabaseName("ix_session_assignments_agent_id");
+
+                    b.HasIndex("EscalationId")
+                        .HasDatabaseName("ix_session_assignments_escalation_id");
+
+                    b.HasIndex("OrganizationId", "AssignedAt")
+                        .HasDatabaseName("ix_session_assignments_organization_id_assigned_at");
+
+                    b.HasIndex("SessionId", "AssignedAt")
+                        .HasDatabaseName("ix_session_assignments_session_id_assigned_at");
+
+                    b.ToTable("session_assignments", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_session_assignments_how", "how IN ('auto', 'taken', 'manual')");
+                        });
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Escalation.SessionEscalation", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id")
+                        .HasDefaultValueSql("gen_random_uuid()");
+
+                    b.Property<Guid?>("AssignedAgentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("assigned_agent_id");
+
+                    b.Property<DateTimeOffset?>("AssignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("assigned_at");
+
+                    b.Property<string>("AssignmentLogic")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("assignment_logic")
+                        .HasDefaultValueSql("'{}'::jsonb");
+
+                    b.Property<DateTimeOffset?>("EndedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("ended_at");
+
+                    b.Property<Guid?>("EndedBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("ended_by");
+
+                    b.Property<DateTimeOffset>("EscalatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("escalated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("organization_id");
+
+                    b.Property<string>("Outcome")
+                        .HasColumnType("text")
+                        .HasColumnName("outcome");
+
+                    b.Property<int>("Priority")
+                        .HasColumnType("integer")
+                        .HasColumnName("priority");
+
+                    b.Property<string>("Reason")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("reason");
+
+                    b.Property<Guid?>("RuleId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("rule_id");
+
+                    b.Property<string>("RuleName")
+                        .HasColumnType("text")
+                        .HasColumnName("rule_name");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_session_escalations");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique()
+                        .HasDatabaseName("ux_session_escalations_open")
+                        .HasFilter("ended_at IS NULL");
+
+                    b.HasIndex("AssignedAgentId", "EndedAt")
+                        .HasDatabaseName("ix_session_escalations_assigned_agent_id_ended_at");
+
+                    b.HasIndex("OrganizationId", "Priority", "EscalatedAt")
+                        .HasDatabaseName("ix_session_escalations_queue")
+                        .HasFilter("ended_at IS NULL AND assigned_agent_id IS NULL");
+
+                    b.ToTable("session_escalations", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_session_escalations_outcome", "outcome IS NULL OR outcome IN ('resolved', 'handed_back')");
+
+                            t.HasCheckConstraint("ck_session_escalations_priority", "priority BETWEEN 1 AND 5");
                         });
                 });
 
@@ -1050,6 +1253,12 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
+                    b.Property<int>("ActiveConversations")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(0)
+                        .HasColumnName("active_conversations");
+
                     b.Property<string>("Availability")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -1062,6 +1271,10 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset?>("LastAssignedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_assigned_at");
 
                     b.Property<int>("MaxConcurrent")
                         .ValueGeneratedOnAdd()
@@ -1091,6 +1304,8 @@ namespace Switchboard.Data.Postgres.Migrations
 
                     b.ToTable("organization_members", null, t =>
                         {
+                            t.HasCheckConstraint("ck_organization_members_active_conversations", "active_conversations >= 0");
+
                             t.HasCheckConstraint("ck_organization_members_availability", "availability IN ('online', 'away', 'offline')");
 
                             t.HasCheckConstraint("ck_organization_members_max_concurrent", "max_concurrent >= 0");
@@ -1179,6 +1394,30 @@ namespace Switchboard.Data.Postgres.Migrations
                     b.Navigation("Session");
                 });
 
+            modelBuilder.Entity("Switchboard.Features.Conversations.SessionNote", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_notes_users_agent_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_notes_organizations_organization_id");
+
+                    b.HasOne("Switchboard.Features.Conversations.ChatbotSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_notes_chatbot_sessions_session_id");
+                });
+
             modelBuilder.Entity("Switchboard.Features.Escalation.EscalationRule", b =>
                 {
                     b.HasOne("Switchboard.Features.Organizations.Organization", null)
@@ -1187,6 +1426,53 @@ namespace Switchboard.Data.Postgres.Migrations
                         .OnDelete(DeleteBehavior.NoAction)
                         .IsRequired()
                         .HasConstraintName("fk_escalation_rules_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Escalation.SessionAssignment", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_assignments_users_agent_id");
+
+                    b.HasOne("Switchboard.Features.Escalation.SessionEscalation", null)
+                        .WithMany()
+                        .HasForeignKey("EscalationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_assignments_session_escalations_escalation_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_assignments_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Escalation.SessionEscalation", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("AssignedAgentId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_session_escalations_users_assigned_agent_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_escalations_organizations_organization_id");
+
+                    b.HasOne("Switchboard.Features.Conversations.ChatbotSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_escalations_chatbot_sessions_session_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Knowledge.Import.KnowledgeImportJob", b =>
