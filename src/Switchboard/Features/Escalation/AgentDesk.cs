@@ -163,7 +163,9 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
             if (taken.Status != DeskStatus.Ok) return new DeskResult<PostedMessage>(taken.Status, null, taken.Field, taken.Detail);
         }
         await using var db = systemDb.CreateContext();
-        var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.Agent, content!, clientMessageId, actor.UserId, ct);
+        // The agent's display name travels with the message: customers may not read agents' accounts.
+        var author = System.Text.Json.JsonSerializer.Serialize(new { agent = new { id = actor.UserId, name = await NameAsync(actor.UserId, ct) } });
+        var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.Agent, content!, clientMessageId, actor.UserId, ct, author);
         if (!posted.Duplicate)
         {
             await MessageLog.PublishAsync(db, events, actor.OrganizationId, sessionId, posted.Seq, ct);
