@@ -84,7 +84,7 @@ internal sealed class OrganizationMemberConfiguration(ProviderSql sql) : IEntity
         e.HasIndex(x => x.UserId);
         e.Property(x => x.Role).HasDefaultValue(OrgRoles.Member);
         e.Property(x => x.Availability).HasDefaultValue(AgentAvailability.Offline);
-        e.Property(x => x.MaxConcurrent).HasDefaultValue(3);
+        e.Property(x => x.MaxConcurrent).HasDefaultValue(3).HasSentinel(-1); // 0 is a real capacity, not "unset"
         e.Property(x => x.ActiveConversations).HasDefaultValue(0);
         e.Property(x => x.Skills).DefaultSql(sql.EmptyTextArrayDefault);
         e.Property(x => x.CreatedAt).DefaultSql(sql.NowDefault);
