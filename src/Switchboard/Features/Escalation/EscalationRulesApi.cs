@@ -58,32 +58,50 @@ public static class EscalationRulesApi
     private static async Task<Results<Created<EscalationRuleResponse>, ValidationProblem>> Create(
         HttpContext http, EscalationRuleRequest request, AppDbContext db, CancellationToken ct)
     {
-        var errors = Shape(request);
+        var (rule, errors) = await SaveAsync(db, http.OrgId(), null, request, ct);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var rule = new EscalationRule { OrganizationId = http.OrgId(), RuleName = "" };
-        Apply(rule, request);
-        errors = await EscalationRuleValidator.ValidateAsync(EscalationRuleDraft.From(rule), rule.OrganizationId, db, ct);
-        if (errors.Count > 0) return Problems.Invalid(errors);
-        db.EscalationRules.Add(rule);
-        await db.SaveChangesAsync(ct);
-        return TypedResults.Created($"/api/orgs/{rule.OrganizationId}/escalation-rules/{rule.Id}", EscalationRuleResponse.From(rule));
+        return TypedResults.Created($"/api/orgs/{rule!.OrganizationId}/escalation-rules/{rule.Id}", EscalationRuleResponse.From(rule));
     }
 
     /// <summary>PUT and PATCH: keys left out (or null) keep their value; the rule as it would be stored is validated whole.</summary>
     private static async Task<Results<Ok<EscalationRuleResponse>, ValidationProblem, ProblemHttpResult>> Update(
         HttpContext http, Guid ruleId, EscalationRuleRequest request, AppDbContext db, CancellationToken ct)
     {
-        var errors = Shape(request);
+        var (rule, errors) = await SaveAsync(db, http.OrgId(), ruleId, request, ct);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var orgId = http.OrgId();
-        var rule = await db.EscalationRules.SingleOrDefaultAsync(r => r.Id == ruleId && r.OrganizationId == orgId, ct);
-        if (rule is null) return RuleNotFound(ruleId);
+        return rule is null ? RuleNotFound(ruleId) : TypedResults.Ok(EscalationRuleResponse.From(rule));
+    }
+
+    /// <summary>
+    /// Creates (<paramref name="ruleId"/> null) or edits a rule of the organization, or writes nothing and returns the
+    /// errors by key. Null rule and no errors: no such rule. The console page calls it too, so both say the same.
+    /// </summary>
+    public static async Task<(EscalationRule? Rule, Dictionary<string, string[]> Errors)> SaveAsync(
+        AppDbContext db, Guid orgId, Guid? ruleId, EscalationRuleRequest request, CancellationToken ct)
+    {
+        var errors = Shape(request);
+        if (errors.Count > 0) return (null, errors);
+        EscalationRule? rule;
+        if (ruleId is null)
+        {
+            rule = new EscalationRule { OrganizationId = orgId, RuleName = "" };
+        }
+        else
+        {
+            rule = await db.EscalationRules.SingleOrDefaultAsync(r => r.Id == ruleId && r.OrganizationId == orgId, ct);
+            if (rule is null) return (null, errors);
+        }
         Apply(rule, request);
         errors = await EscalationRuleValidator.ValidateAsync(EscalationRuleDraft.From(rule), orgId, db, ct);
-        if (errors.Count > 0) return Problems.Invalid(errors); // the tracked changes are dropped with the request's context
-        rule.UpdatedAt = DateTimeOffset.UtcNow;
+        if (errors.Count > 0)
+        {
+            if (ruleId is not null) db.Entry(rule).State = EntityState.Detached; // nothing of a refused edit may be saved later
+            return (null, errors);
+        }
+        if (ruleId is null) db.EscalationRules.Add(rule);
+        else rule.UpdatedAt = DateTimeOffset.UtcNow;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(EscalationRuleResponse.From(rule));
+        return (rule, errors);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, Guid ruleId, AppDbContext db, CancellationToken ct)
