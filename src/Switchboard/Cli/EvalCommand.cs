@@ -9,6 +9,7 @@ using Spectre.Console;
 using Switchboard.Data;
 using Switchboard.Features.Ai;
 using Switchboard.Features.Conversations;
+using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Organizations;
 
@@ -116,6 +117,7 @@ public static class EvalCommand
             await using (var db = systemDb.CreateContext())
             {
                 db.Organizations.Add(org);
+                db.EscalationRules.AddRange(DefaultEscalationRules.For(org.Id));
                 db.Knowledge.AddRange(articles.Select(a => new KnowledgeArticle
                 {
                     Id = ids[a.Id], OrganizationId = org.Id, Title = a.Title, Content = a.Content, Category = a.Category, Tags = a.Tags,

@@ -220,7 +220,7 @@ public abstract class SecurityMatrixTests<TFactory>(WorldFixture<TFactory> fixtu
         }
         if (text.Contains("{newRuleA}", StringComparison.Ordinal))
         {
-            var rule = new EscalationRule { OrganizationId = w.OrgA.Id, RuleName = "Fresh rule" };
+            var rule = new EscalationRule { OrganizationId = w.OrgA.Id, RuleName = "Fresh rule", TriggerKeywords = ["fresh"] };
             db.EscalationRules.Add(rule);
             await db.SaveChangesAsync();
             text = text.Replace("{newRuleA}", rule.Id.ToString(), StringComparison.Ordinal);

@@ -95,8 +95,8 @@ public sealed class TestWorld
             ArticleA = new KnowledgeArticle { OrganizationId = orgA.Id, Title = "Returns in A", Content = "Thirty days." },
             ArticleB = new KnowledgeArticle { OrganizationId = orgB.Id, Title = "Returns in B", Content = "Fourteen days." },
             GlobalArticle = new KnowledgeArticle { OrganizationId = null, Title = "Global " + suffix, Content = "Everyone may read this." },
-            RuleA = new EscalationRule { OrganizationId = orgA.Id, RuleName = "VIP in A", PriorityLevel = 4 },
-            RuleB = new EscalationRule { OrganizationId = orgB.Id, RuleName = "VIP in B", PriorityLevel = 4 },
+            RuleA = new EscalationRule { OrganizationId = orgA.Id, RuleName = "VIP in A", PriorityLevel = 4, TriggerConditions = """{"customer_context":{"plan":"vip"}}""" },
+            RuleB = new EscalationRule { OrganizationId = orgB.Id, RuleName = "VIP in B", PriorityLevel = 4, TriggerConditions = """{"customer_context":{"plan":"vip"}}""" },
         };
 
         await using (var db = factory.SystemContext())

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
 using Switchboard.Features.Accounts;
+using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 
 namespace Switchboard.Features.Organizations;
@@ -33,6 +34,7 @@ public sealed class DemoData(SystemDb systemDb, IServiceProvider services, ILogg
         };
         db.Organizations.Add(org);
         db.Knowledge.AddRange(Articles(org.Id));
+        db.EscalationRules.AddRange(DefaultEscalationRules.For(org.Id));
         await db.SaveChangesAsync(ct);
 
         await using var scope = services.CreateAsyncScope();
