@@ -147,7 +147,7 @@ public sealed partial class HumanRequestDetector(IEmbeddingGenerator<string, Emb
         var text = NotAPerson().Replace(DetectorText.Normalize(message), " thing ");
         double strong = 0, medium = 0, contact = 0;
         string? matched = null;
-        foreach (var pattern in (ReadOnlySpan<Regex>)[VerbThenPerson(), PersonThenVerb(), WantPerson(), NotABot(), WantToTalk()])
+        foreach (var pattern in (ReadOnlySpan<Regex>)[VerbThenPerson(), PersonThenVerb(), WantPerson(), NotABot(), WantToTalk(), PersonPlease()])
         {
             if (pattern.Match(text) is { Success: true } m && !m.Value.Contains(" about ", StringComparison.Ordinal))
             {
@@ -193,6 +193,10 @@ public sealed partial class HumanRequestDetector(IEmbeddingGenerator<string, Emb
     // "I want to talk", "can we chat now": wanting a conversation without saying about what.
     [GeneratedRegex(@" (?:want|need|like|can i|could i|may i|let me|can we|could we|please) (?:to )?(?:talk|speak|chat)(?: (?:to|with) (?:you|your team|someone|somebody|anyone))?(?: now| please| urgently| immediately)? $")]
     private static partial Regex WantToTalk();
+
+    // "human please", "agent now".
+    [GeneratedRegex(" " + CompanyPersonWords + " (?:please|now|asap|immediately|urgently) ")]
+    private static partial Regex PersonPlease();
 
     [GeneratedRegex(" " + CompanyPersonWords + " ")]
     private static partial Regex CompanyPerson();
