@@ -28,5 +28,14 @@ nudge.TreatUnmatchedTokensAsErrors = false; // --Ai:Retrieval:... settings go to
 nudge.SetAction((r, ct) => NudgeBenchmark.RunAsync(r.GetValue(articles)!, r.GetValue(questionsFile)!, r.GetValue(weight), r.GetValue(sabotage),
     r.GetValue(nudgeJson), [.. r.UnmatchedTokens], ct));
 
-var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge };
+var data = new Option<string?>("--data") { Description = "Folder of the HINT3 *_train.csv files (default: ../shared/data/hint3-train beside the repository)." };
+var folds = new Option<int>("--folds") { Description = "Folds of the cross-validation of fitted weights.", DefaultValueFactory = _ => 5 };
+var detectors = new Command("escalation-detectors", "Precision and recall of the human-request and frustration detectors on the HINT3 customer messages.")
+{
+    data, folds,
+};
+detectors.TreatUnmatchedTokensAsErrors = false; // --Ai:... settings go to the host, as with eval
+detectors.SetAction((r, ct) => EscalationDetectorsBenchmark.RunAsync(r.GetValue(data), r.GetValue(folds), [.. r.UnmatchedTokens], ct));
+
+var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge, detectors };
 return await root.Parse(args).InvokeAsync();

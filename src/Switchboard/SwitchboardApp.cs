@@ -8,6 +8,7 @@ using Switchboard.Features.Ai;
 using Switchboard.Features.Analytics;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
+using Switchboard.Features.Escalation.Detectors;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
@@ -26,6 +27,7 @@ public static class SwitchboardApp
         services.AddSwitchboardData(builder.Configuration);
         services.AddSwitchboardAccounts();
         services.AddSwitchboardAi(builder.Configuration);
+        services.AddEscalationDetectors();
         services.AddSwitchboardKnowledge();
         services.AddSwitchboardKnowledgeImport();
         services.AddSingleton<KnowledgeIndexingStatus>();
