@@ -60,6 +60,12 @@ public sealed record AiMetadata(
 
 public sealed record PipelineResult(string Text, AiMetadata Metadata);
 
+/// <summary>A question's retrieval, timed from the start of the pipeline. <see cref="Confidence"/> is what ai_metadata.confidence will say.</summary>
+public sealed record PipelineRetrieval(QueryEmbedding Query, Retrieval Retrieval, Stopwatch Clock)
+{
+    public double Confidence => Math.Round(Retrieval.Confidence, 4);
+}
+
 /// <summary>
 /// The conversation pipeline, the same for the widget and for <c>eval</c>: embed the question,
 /// retrieve from the organization's and the global knowledge (<see cref="HybridRetriever"/>), decide whether the knowledge can
@@ -78,12 +84,27 @@ public sealed class ConversationPipeline(
     /// <param name="onDelta">Receives the answer's text as it is produced; an empty string with
     /// <c>reset</c> true voids what was received so far (the model failed mid-answer and the fallback follows).</param>
     public async Task<PipelineResult> RunAsync(Guid organizationId, string question, IReadOnlyList<ConversationTurn> history,
-        Func<string, bool, ValueTask>? onDelta, CancellationToken ct)
+        Func<string, bool, ValueTask>? onDelta, CancellationToken ct) =>
+        await AnswerAsync(await RetrieveAsync(organizationId, question, ct), question, history, onDelta, ct);
+
+    /// <summary>
+    /// The first half of <see cref="RunAsync"/>: what the knowledge says about the question, and how confident
+    /// retrieval is, before any answer is written (the escalation rules read the confidence here).
+    /// </summary>
+    public async Task<PipelineRetrieval> RetrieveAsync(Guid organizationId, string question, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         // Embedded with the model retrieval serves for this organization (the previous one while a model change
         // is re-embedding), and compared with exactly that model's vectors.
         var (query, retrieval) = await retriever.RetrieveAsync(organizationId, question, TopArticles, null, ct);
+        return new PipelineRetrieval(query, retrieval, clock);
+    }
+
+    /// <summary>The second half of <see cref="RunAsync"/>: answer (streamed) from a retrieval, or say honestly that the knowledge cannot.</summary>
+    public async Task<PipelineResult> AnswerAsync(PipelineRetrieval retrievalResult, string question, IReadOnlyList<ConversationTurn> history,
+        Func<string, bool, ValueTask>? onDelta, CancellationToken ct)
+    {
+        var (query, retrieval, clock) = retrievalResult;
         var retrieved = retrieval.Articles.Select(a => new AiRetrieved(a.ArticleId, Round(a.Score))).ToList();
         var confidence = Round(retrieval.Confidence);
 

@@ -1,6 +1,8 @@
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
+using Microsoft.Extensions.Options;
 using Switchboard.Features.Ai;
+using Switchboard.Features.Escalation;
 
 namespace Switchboard.Features.Conversations;
 
@@ -9,14 +11,17 @@ namespace Switchboard.Features.Conversations;
 /// <see cref="ConversationPipeline"/>, streams it on the event bus and stores it. The widget path
 /// calls it after storing the customer's message; <c>eval</c> calls it the same way.
 /// </summary>
-public sealed class ConversationService(SystemDb systemDb, ConversationPipeline pipeline, IEventBus events, ILogger<ConversationService> logger)
+public sealed class ConversationService(SystemDb systemDb, ConversationPipeline pipeline, IEventBus events, EscalationEngine escalation,
+    IOptions<AutoReplyOptions> autoReply, ILogger<ConversationService> logger)
 {
     public const string AiTyping = "ai";
     private const int HistoryTurns = 10;
 
     /// <summary>
-    /// Replies to the customer message <paramref name="userMessageSeq"/> of the session. Silent when a
-    /// person has the conversation (escalated) or it is over (resolved). Idempotent: a second call for
+    /// Replies to the customer message <paramref name="userMessageSeq"/> of the session, after the escalation
+    /// rules had their say (a rule that fires escalates instead of answering). Silent when a person has the
+    /// conversation (escalated), it is over (resolved), or the AI is switched off (Ai:AutoReply=false: the
+    /// rules still run). Idempotent: a second call for
     /// the same message, even concurrently or on another node, stores nothing more.
     /// </summary>
     /// <returns>The AI message stored now, or null when nothing was stored.</returns>
@@ -43,14 +48,21 @@ public sealed class ConversationService(SystemDb systemDb, ConversationPipeline 
             logger.LogWarning("Session {Session} has no customer message {Seq} to answer", sessionId, userMessageSeq);
             return null;
         }
+        var org = session.OrganizationId;
+        var aiAnswers = autoReply.Value.AutoReply;
+        // The rules see the AI's confidence before it answers: a rule that fires hands over instead of a weak answer.
+        var retrieval = aiAnswers ? await pipeline.RetrieveAsync(org, question, ct) : null;
+        if (await escalation.EscalateIfRuleFiresAsync(sessionId, userMessageSeq, question, retrieval?.Confidence, ct) || retrieval is null)
+        {
+            return null;
+        }
         var history = await HistoryAsync(db, sessionId, userMessageSeq, ct);
 
-        var org = session.OrganizationId;
         events.Publish(new TypingChanged(org, sessionId, AiTyping, null, true));
         PipelineResult result;
         try
         {
-            result = await pipeline.RunAsync(org, question, history, (delta, reset) =>
+            result = await pipeline.AnswerAsync(retrieval, question, history, (delta, reset) =>
             {
                 events.Publish(new AiTokenStreamed(org, sessionId, userMessageSeq, delta, reset));
                 return ValueTask.CompletedTask;

@@ -34,17 +34,15 @@ public sealed class ReplyQueue
 
 /// <summary>
 /// What follows a stored customer message, whichever API stored it: the message goes to the open event
-/// streams of its session, and to the AI for a reply.
+/// streams of its session, and to the reply worker (escalation rules, then the AI's reply).
 /// </summary>
-public sealed class CustomerMessages(IEventBus events, ReplyQueue replies, IOptions<AutoReplyOptions> autoReply)
+public sealed class CustomerMessages(IEventBus events, ReplyQueue replies)
 {
     public async Task AcceptedAsync(AppDbContext db, Guid organizationId, Guid sessionId, long seq, CancellationToken ct)
     {
         await MessageLog.PublishAsync(db, events, organizationId, sessionId, seq, ct);
-        if (autoReply.Value.AutoReply)
-        {
-            await replies.EnqueueAsync(new ReplyJob(sessionId, seq), ct);
-        }
+        // Queued even when the AI does not answer (Ai:AutoReply=false): the escalation rules run on every customer message.
+        await replies.EnqueueAsync(new ReplyJob(sessionId, seq), ct);
     }
 }
 

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Switchboard.Features.Escalation;
 
 public static class EscalationSetup
@@ -10,6 +12,8 @@ public static class EscalationSetup
         services.AddSingleton<Assignments>();
         services.AddSingleton<Escalations>();
         services.AddSingleton<AgentDesk>();
+        services.AddSingleton<EscalationEngine>();
+        services.TryAddSingleton(TimeProvider.System);
         services.AddHostedService<QueueDrainer>();
         return services;
     }
