@@ -100,7 +100,7 @@ public sealed class AgentInboxTests
         await Expect(conversation).ToHaveAttributeAsync("data-status", "resolved");
         await Expect(widget.Frame.Locator("#notice")).ToContainTextAsync("This chat is resolved");
         await Expect(widget.Input).ToBeDisabledAsync();
-        await Expect(widget.Input).ToHaveAttributeAsync("placeholder", "This chat is resolved. Start a new chat to write to us again.");
+        await Expect(widget.Input).ToHaveAttributeAsync("placeholder", "This chat is resolved");
         await Expect(widget.Frame.GetByRole(AriaRole.Button, new() { Name = "Start a new chat" })).ToBeVisibleAsync();
         // The note was written before the resolution, whose status event the widget has now shown: had the note
         // reached the stream, it would be here.

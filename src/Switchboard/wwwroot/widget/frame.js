@@ -621,7 +621,7 @@
     // A resolved chat takes no more messages: the customer starts a new one (the server would refuse an escalation in it).
     el.input.disabled = resolved;
     el.sendButton.disabled = resolved;
-    el.input.placeholder = resolved ? "This chat is resolved. Start a new chat to write to us again." : "Write a message…";
+    el.input.placeholder = resolved ? "This chat is resolved" : "Write a message…";
     el.composer.classList.toggle("composer-resolved", resolved);
     if (resolved) stopMyTyping();
     if (status === "escalated") {
