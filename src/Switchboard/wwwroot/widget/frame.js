@@ -900,8 +900,8 @@
     el.input.style.height = Math.min(el.input.scrollHeight + 2, 132) + "px";
   }
 
-  // The customer's typing, for the agent: "typing" once when they start, "stopped" after 3 s without
-  // a keystroke, on sending and when the box empties. Only in a chat that has a session already.
+  // The customer's typing, for the agent: "typing" once when they start, "stopped" after 4 s without
+  // a keystroke and when the box empties. Only in a chat that has a session already.
   function noteMyTyping() {
     if (!state.token || state.status === "resolved") return;
     clearTimeout(state.myTypingTimer);
@@ -910,7 +910,7 @@
       return;
     }
     if (!state.myTyping) sendMyTyping(true);
-    state.myTypingTimer = setTimeout(stopMyTyping, 3000);
+    state.myTypingTimer = setTimeout(stopMyTyping, 4000);
   }
 
   function stopMyTyping() {
@@ -928,7 +928,10 @@
     event.preventDefault();
     var text = el.input.value;
     if (!text.trim() || state.status === "resolved") return;
-    stopMyTyping();
+    // No "stopped" request: the message itself ends the indicator for agents, and hints share the
+    // session's rate limit with messages.
+    clearTimeout(state.myTypingTimer);
+    state.myTyping = false;
     initialized.then(function () { submitText(text); });
     el.input.value = "";
     resizeInput();
