@@ -21,7 +21,7 @@
 
   var el = {};
   ["chat", "chat-title", "chat-subtitle", "greeting", "messages", "scroller", "typing", "typing-text", "notice",
-    "composer", "input", "send-button", "close-button", "human-button"].forEach(function (id) {
+    "composer", "input", "send-button", "close-button", "human-button", "new-chat-button"].forEach(function (id) {
     el[id.replace(/-(\w)/g, function (_, c) { return c.toUpperCase(); })] = document.getElementById(id);
   });
   var announcer = document.createElement("p");
@@ -48,6 +48,8 @@
     status: "active",
     session: null,       // the promise of the session being started, so two sends start one session
     typingTimer: 0,
+    myTyping: false,     // whether the server was last told the customer is typing
+    myTypingTimer: 0,
     feedback: {}
   };
   var initialized = new Promise(function (resolve) { state.markInitialized = resolve; });
@@ -513,6 +515,11 @@
     }
     state.bySeq.set(m.seq, li);
     state.lastSeq = Math.max(state.lastSeq, m.seq);
+    var agentName = agentNameOf(m);
+    if (agentName && state.status === "escalated" && state.agentName !== agentName) {
+      state.agentName = agentName;
+      setStatus("escalated", live);
+    }
     if (type !== "user") {
       state.answeredSeq = Math.max(state.answeredSeq, m.seq);
       // The stored answer replaces the bubble that was streaming it.
@@ -572,6 +579,7 @@
   }
 
   function onTyping(t) {
+    if (t.who === "customer") return; // our own typing, echoed to every listener of the session
     if (t.typing === true) {
       if (t.who === "ai" && state.streaming.size > 0) return;
       el.typingText.textContent = t.who === "agent"
@@ -594,7 +602,8 @@
   }
 
   function subtitleFor(status) {
-    if (status === "escalated") return "A person will join shortly";
+    if (status === "escalated") return state.agentName ? "You are chatting with " + state.agentName : "A person will join shortly";
+    if (status === "resolved") return "This chat is resolved";
     return subtitleDefault;
   }
 
@@ -603,15 +612,33 @@
     state.status = status;
     save({ status: status });
     if (!state.disconnectedSince) el.chatSubtitle.textContent = subtitleFor(status);
+    if (status !== "escalated") state.agentName = null;
+    var resolved = status === "resolved";
+    el.humanButton.hidden = resolved;
     el.humanButton.disabled = status === "escalated";
-    el.humanButton.textContent = status === "escalated" ? "A person is on the way" : "Talk to a person";
+    el.humanButton.textContent = status === "escalated" ? (state.agentName ? "A person is here" : "A person is on the way") : "Talk to a person";
+    el.newChatButton.hidden = !resolved;
+    // A resolved chat takes no more messages: the customer starts a new one (the server would refuse an escalation in it).
+    el.input.disabled = resolved;
+    el.sendButton.disabled = resolved;
+    el.input.placeholder = resolved ? "This chat is resolved" : "Write a message…";
+    el.composer.classList.toggle("composer-resolved", resolved);
+    if (resolved) stopMyTyping();
     if (status === "escalated") {
-      showNotice("A person will join shortly. You can keep writing here; they will see the whole conversation.", false);
-    } else if (status === "resolved" && live) {
-      showNotice("This conversation is marked as resolved. Write again any time.", false);
+      showNotice(state.agentName
+        ? state.agentName + " has joined the chat."
+        : "A person will join shortly. You can keep writing here; they will see the whole conversation.", false);
+    } else if (resolved) {
+      showNotice("This chat is resolved. Thank you for talking to us! Start a new chat any time.", false);
     } else {
       hideNotice();
     }
+  }
+
+  // The agent's display name, from an agent's message or the "has joined" notice (aiMetadata.agent.name).
+  function agentNameOf(m) {
+    var agent = m && m.aiMetadata && m.aiMetadata.agent;
+    return agent && typeof agent.name === "string" && agent.name ? agent.name : null;
   }
 
   // ---------------------------------------------------------------- rendering
@@ -647,9 +674,27 @@
     li.setAttribute("data-message-type", type);
     if (typeof m.id === "string") li.setAttribute("data-message-id", m.id);
 
-    var author = textElement("p", type === "ai" || type === "agent" ? "msg-author" : "visually-hidden", authors[type]);
+    var agentName = agentNameOf(m);
+    var joined = type === "system" && agentName !== null;
+    if (joined) li.classList.add("msg-joined");
+    var authorName = type === "agent" && agentName ? agentName : authors[type];
+    var author = textElement("p", type === "ai" || type === "agent" ? "msg-author" : "visually-hidden", authorName);
     li.appendChild(author);
-    li.appendChild(textElement("p", "msg-bubble", m.content));
+    var bubble = textElement("p", "msg-bubble", "");
+    if (joined) {
+      // "<name> has joined the chat.": the name stands out, with a person icon.
+      bubble.appendChild(svgIcon("M12 12a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zm0 2c-3.3 0-9 1.7-9 5v2h18v-2c0-3.3-5.7-5-9-5z"));
+      var rest = m.content.indexOf(agentName) === 0 ? m.content.slice(agentName.length) : null;
+      if (rest !== null) {
+        bubble.appendChild(textElement("strong", "joined-name", agentName));
+        bubble.appendChild(document.createTextNode(rest));
+      } else {
+        bubble.appendChild(document.createTextNode(m.content));
+      }
+    } else {
+      bubble.textContent = m.content;
+    }
+    li.appendChild(bubble);
 
     if (type === "ai") {
       var sources = sourcesOf(m.aiMetadata);
@@ -855,10 +900,38 @@
     el.input.style.height = Math.min(el.input.scrollHeight + 2, 132) + "px";
   }
 
+  // The customer's typing, for the agent: "typing" once when they start, "stopped" after 4 s without
+  // a keystroke and when the box empties. Only in a chat that has a session already.
+  function noteMyTyping() {
+    if (!state.token || state.status === "resolved") return;
+    clearTimeout(state.myTypingTimer);
+    if (!el.input.value.trim()) {
+      stopMyTyping();
+      return;
+    }
+    if (!state.myTyping) sendMyTyping(true);
+    state.myTypingTimer = setTimeout(stopMyTyping, 4000);
+  }
+
+  function stopMyTyping() {
+    clearTimeout(state.myTypingTimer);
+    if (state.myTyping) sendMyTyping(false);
+  }
+
+  function sendMyTyping(typing) {
+    state.myTyping = typing;
+    // A hint only: a lost one is not retried (the agent's view drops a stale "typing" by itself).
+    sessionRequest("POST", "/typing", { isTyping: typing }).catch(function () { });
+  }
+
   el.composer.addEventListener("submit", function (event) {
     event.preventDefault();
     var text = el.input.value;
-    if (!text.trim()) return;
+    if (!text.trim() || state.status === "resolved") return;
+    // No "stopped" request: the message itself ends the indicator for agents, and hints share the
+    // session's rate limit with messages.
+    clearTimeout(state.myTypingTimer);
+    state.myTyping = false;
     initialized.then(function () { submitText(text); });
     el.input.value = "";
     resizeInput();
@@ -871,7 +944,10 @@
       el.composer.requestSubmit();
     }
   });
-  el.input.addEventListener("input", resizeInput);
+  el.input.addEventListener("input", function () {
+    resizeInput();
+    noteMyTyping();
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !event.isComposing && embedded) {
@@ -881,6 +957,14 @@
   });
 
   el.closeButton.addEventListener("click", function () { toHost({ type: "close" }); });
+
+  el.newChatButton.addEventListener("click", function () {
+    initialized.then(function () {
+      forgetSession(false);
+      el.input.focus();
+      announce("A new chat has started.");
+    });
+  });
   el.closeButton.hidden = !embedded;
 
   el.humanButton.addEventListener("click", function () {
