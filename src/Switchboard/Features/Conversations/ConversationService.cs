@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Switchboard.Data;
-using Microsoft.Extensions.Options;
 using Switchboard.Features.Ai;
 using Switchboard.Features.Escalation;
 
@@ -12,7 +11,7 @@ namespace Switchboard.Features.Conversations;
 /// calls it after storing the customer's message; <c>eval</c> calls it the same way.
 /// </summary>
 public sealed class ConversationService(SystemDb systemDb, ConversationPipeline pipeline, IEventBus events, EscalationEngine escalation,
-    IOptions<AutoReplyOptions> autoReply, ILogger<ConversationService> logger)
+    ILogger<ConversationService> logger)
 {
     public const string AiTyping = "ai";
     private const int HistoryTurns = 10;
@@ -20,12 +19,12 @@ public sealed class ConversationService(SystemDb systemDb, ConversationPipeline 
     /// <summary>
     /// Replies to the customer message <paramref name="userMessageSeq"/> of the session, after the escalation
     /// rules had their say (a rule that fires escalates instead of answering). Silent when a person has the
-    /// conversation (escalated), it is over (resolved), or the AI is switched off (Ai:AutoReply=false: the
-    /// rules still run). Idempotent: a second call for
+    /// conversation (escalated) or it is over (resolved). Idempotent: a second call for
     /// the same message, even concurrently or on another node, stores nothing more.
     /// </summary>
+    /// <param name="answer">False: run the escalation rules only (the AI is switched off with Ai:AutoReply=false).</param>
     /// <returns>The AI message stored now, or null when nothing was stored.</returns>
-    public async Task<MessageResponse?> ReplyAsync(Guid sessionId, long userMessageSeq, CancellationToken ct)
+    public async Task<MessageResponse?> ReplyAsync(Guid sessionId, long userMessageSeq, CancellationToken ct, bool answer = true)
     {
         await using var db = systemDb.CreateContext();
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId)
@@ -49,9 +48,8 @@ public sealed class ConversationService(SystemDb systemDb, ConversationPipeline 
             return null;
         }
         var org = session.OrganizationId;
-        var aiAnswers = autoReply.Value.AutoReply;
         // The rules see the AI's confidence before it answers: a rule that fires hands over instead of a weak answer.
-        var retrieval = aiAnswers ? await pipeline.RetrieveAsync(org, question, ct) : null;
+        var retrieval = answer ? await pipeline.RetrieveAsync(org, question, ct) : null;
         if (await escalation.EscalateIfRuleFiresAsync(sessionId, userMessageSeq, question, retrieval?.Confidence, ct) || retrieval is null)
         {
             return null;

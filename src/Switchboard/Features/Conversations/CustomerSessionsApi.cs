@@ -67,20 +67,22 @@ public static class CustomerSessionsApi
         var session = await Mine(db, principal).AsNoTracking().SingleOrDefaultAsync(s => s.Id == sessionId, ct);
         if (session is null) return SessionNotFound(sessionId);
         if (request.Status == session.Status) return TypedResults.Ok(SessionResponse.From(session));
-        // Customers ask for a person or close their chat; the AI's turn comes back only through an agent.
+        // Customers ask for a person, close their chat or reopen it; only an agent gives an escalated chat back to the AI.
         switch (request.Status)
         {
-            case SessionStatus.Escalated when session.Status == SessionStatus.Active:
-                var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
-                await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
-                break;
             case SessionStatus.Resolved:
                 await escalations.ResolveAsync(session.Id, null, "", ct);
                 break;
+            case SessionStatus.Active when session.Status == SessionStatus.Resolved:
+                await escalations.ReopenAsync(session.Id, ct);
+                break;
+            case SessionStatus.Escalated:
+                if (session.Status == SessionStatus.Resolved) await escalations.ReopenAsync(session.Id, ct);
+                var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
+                await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
+                break;
             default:
-                return Problems.Conflict("status", session.Status == SessionStatus.Resolved
-                    ? "This session is resolved; start a new one."
-                    : "Only an agent hands an escalated conversation back to the AI.");
+                return Problems.Conflict("status", "Only an agent hands an escalated conversation back to the AI.");
         }
         var updated = await Mine(db, principal).AsNoTracking().SingleAsync(s => s.Id == sessionId, ct);
         return TypedResults.Ok(SessionResponse.From(updated));

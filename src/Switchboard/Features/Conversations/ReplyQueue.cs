@@ -68,7 +68,7 @@ public sealed class ReplyWorker(ReplyQueue queue, IServiceScopeFactory scopes, S
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<ConversationService>().ReplyAsync(job.SessionId, job.UserMessageSeq, ct);
+                    await scope.ServiceProvider.GetRequiredService<ConversationService>().ReplyAsync(job.SessionId, job.UserMessageSeq, ct, options.Value.AutoReply);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

@@ -144,6 +144,18 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
         return EndStatus.Done;
     }
 
+    /// <summary>The customer reopens their resolved chat: the AI answers it again.</summary>
+    public async Task ReopenAsync(Guid sessionId, CancellationToken ct)
+    {
+        await using var db = systemDb.CreateContext();
+        var organizationId = await db.Sessions.Where(s => s.Id == sessionId).Select(s => s.OrganizationId).SingleAsync(ct);
+        if (await db.Sessions.Where(s => s.Id == sessionId && s.Status == SessionStatus.Resolved)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.Status, SessionStatus.Active).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct) > 0)
+        {
+            events.Publish(new StatusChanged(organizationId, sessionId, SessionStatus.Active));
+        }
+    }
+
     /// <summary>Gives an escalated conversation back to the AI: it answers the customer's next message again.</summary>
     public async Task<EndStatus> HandBackAsync(Guid sessionId, Guid by, string byName, CancellationToken ct)
     {
