@@ -46,7 +46,7 @@ public sealed record TriggerConditions(
     public const double DefaultStreakThreshold = 0.5;
 
     /// <summary><c>explicit_human_request: true</c>; equals HumanRequestDetector.DefaultThreshold (contract).</summary>
-    public const double DefaultHumanRequestThreshold = 0.5;
+    public const double DefaultHumanRequestThreshold = Detectors.HumanRequestDetector.DefaultThreshold;
 
     public static readonly TriggerConditions None = new();
 
