@@ -11,6 +11,7 @@ using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
+using Switchboard.Features.Webhooks;
 using Switchboard.Features.Widget;
 using Switchboard.Tenancy;
 
@@ -42,6 +43,7 @@ public static class SwitchboardApp
         services.AddTransient<DemoData>();
         services.AddScoped<MemberService>();
         services.AddSwitchboardWidget(builder.Configuration);
+        services.AddSwitchboardWebhooks(builder.Configuration);
         builder.AddSwitchboardConsole();
         // Last: the optional OpenAI-compatible providers replace the default answerer and embedding generator.
         builder.Services.AddSwitchboardChat(builder.Configuration);
@@ -83,6 +85,7 @@ public static class SwitchboardApp
         app.MapKnowledgeIndexingApi();
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
+        app.MapWebhooksApi();
         app.MapSwitchboardConsole();
         return app;
     }

@@ -8,6 +8,7 @@ using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
+using Switchboard.Features.Webhooks;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Data;
@@ -33,6 +34,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<EscalationRule> EscalationRules => Set<EscalationRule>();
     public DbSet<KnowledgeImportJob> KnowledgeImportJobs => Set<KnowledgeImportJob>();
     public DbSet<KnowledgeArticleOutcome> ArticleOutcomes => Set<KnowledgeArticleOutcome>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     protected abstract ProviderSql Sql { get; }
 
@@ -63,6 +66,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new EscalationRuleConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeImportJobConfiguration(Sql));
         builder.ApplyConfiguration(new KnowledgeArticleOutcomeConfiguration(Sql));
+        builder.ApplyConfiguration(new WebhookEndpointConfiguration(Sql));
+        builder.ApplyConfiguration(new WebhookDeliveryConfiguration(Sql));
 
         // The seed's RLS rules, restated for the application wall (see docs/security.md).
         builder.Entity<ChatbotSession>().HasQueryFilter(s =>
@@ -92,6 +97,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.Entity<KnowledgeImportJob>().HasQueryFilter(j => IsSystem || MemberOrgs.Contains(j.OrganizationId));
         // Article outcomes: the organization's agents and admins read them; only the trusted path writes (007_article_outcomes_row_level_security.sql).
         builder.Entity<KnowledgeArticleOutcome>().HasQueryFilter(o => IsSystem || AgentOrgs.Contains(o.OrganizationId));
+        // Webhooks and their delivery log: the organization's admins only (008_webhooks_row_level_security.sql).
+        builder.Entity<WebhookEndpoint>().HasQueryFilter(w => IsSystem || AdminOrgs.Contains(w.OrganizationId));
+        builder.Entity<WebhookDelivery>().HasQueryFilter(d => IsSystem || AdminOrgs.Contains(d.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
         builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));
