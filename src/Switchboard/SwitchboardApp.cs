@@ -12,6 +12,7 @@ using Switchboard.Features.Escalation.Detectors;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
+using Switchboard.Features.Webhooks;
 using Switchboard.Features.Widget;
 using Switchboard.Tenancy;
 
@@ -45,6 +46,7 @@ public static class SwitchboardApp
         services.AddScoped<MemberService>();
         services.AddSwitchboardWidget(builder.Configuration);
         services.AddSwitchboardEscalation(builder.Configuration);
+        services.AddSwitchboardWebhooks(builder.Configuration);
         builder.AddSwitchboardConsole();
         // Last: the optional OpenAI-compatible providers replace the default answerer and embedding generator.
         builder.Services.AddSwitchboardChat(builder.Configuration);
@@ -87,6 +89,7 @@ public static class SwitchboardApp
         app.MapAnalyticsApi();
         app.MapEscalationRulesApi();
         app.MapAgentInboxApi();
+        app.MapWebhooksApi();
         app.MapSwitchboardConsole();
         return app;
     }

@@ -8,6 +8,7 @@ using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
 using Switchboard.Features.Knowledge.Import;
 using Switchboard.Features.Organizations;
+using Switchboard.Features.Webhooks;
 using Switchboard.Tenancy;
 
 namespace Switchboard.Data;
@@ -36,6 +37,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<SessionEscalation> Escalations => Set<SessionEscalation>();
     public DbSet<SessionAssignment> Assignments => Set<SessionAssignment>();
     public DbSet<SessionNote> SessionNotes => Set<SessionNote>();
+    public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
     protected abstract ProviderSql Sql { get; }
 
@@ -69,6 +72,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new SessionEscalationConfiguration(Sql));
         builder.ApplyConfiguration(new SessionAssignmentConfiguration(Sql));
         builder.ApplyConfiguration(new SessionNoteConfiguration(Sql));
+        builder.ApplyConfiguration(new WebhookEndpointConfiguration(Sql));
+        builder.ApplyConfiguration(new WebhookDeliveryConfiguration(Sql));
 
         // The seed's RLS rules, restated for the application wall (see docs/security.md).
         builder.Entity<ChatbotSession>().HasQueryFilter(s =>
@@ -102,6 +107,9 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.Entity<SessionEscalation>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
         builder.Entity<SessionAssignment>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
         builder.Entity<SessionNote>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
+        // Webhooks and their delivery log: the organization's admins only (009_webhooks_row_level_security.sql).
+        builder.Entity<WebhookEndpoint>().HasQueryFilter(w => IsSystem || AdminOrgs.Contains(w.OrganizationId));
+        builder.Entity<WebhookDelivery>().HasQueryFilter(d => IsSystem || AdminOrgs.Contains(d.OrganizationId));
 
         // The tenant tables around the seed, as 002_tenant_tables_row_level_security.sql restricts them.
         builder.Entity<Organization>().HasQueryFilter(o => IsSystem || MemberOrgs.Contains(o.Id));
