@@ -46,8 +46,8 @@ public sealed class AgentInboxTests
         var question = $"Where is my order {suffix}?";
         await widget.AskAsync(question);
         await Expect(widget.CustomerMessages.First).ToHaveAttributeAsync("data-seq", "1");
-        // TODO(lead): once typed requests ("can I talk to a real person") escalate through the rules engine, ask in words here instead of the button.
-        await widget.Frame.GetByRole(AriaRole.Button, new() { Name = "Talk to a person" }).ClickAsync();
+        // Asked in words: the organization's default rule "Customer asks for a person" escalates it (the button is the other test's way).
+        await widget.AskAsync("Can I talk to a real person please?");
         var sessionId = await SessionOfAsync(question);
 
         // The queue shows it without a reload; opening it shows why it escalated.
@@ -57,7 +57,7 @@ public sealed class AgentInboxTests
         await queued.GetByRole(AriaRole.Button).ClickAsync();
         var conversation = console.GetByRole(AriaRole.Region, new() { Name = "Conversation" });
         await Expect(conversation).ToHaveAttributeAsync("data-session-id", sessionId.ToString());
-        await Expect(conversation.Locator(".why-escalated")).ToContainTextAsync("The customer asked for a person.");
+        await Expect(conversation.Locator(".why-escalated")).ToContainTextAsync("Customer asks for a person");
         await Expect(conversation.Locator("li.entry-user")).ToContainTextAsync(question);
 
         await conversation.GetByRole(AriaRole.Button, new() { Name = "Take" }).ClickAsync();

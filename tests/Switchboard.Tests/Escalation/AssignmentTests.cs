@@ -229,6 +229,30 @@ public abstract class AssignmentTests<TFactory>(WorldFixture<TFactory> fixture) 
         Assert.Equal(6, await db.Assignments.CountAsync(a => a.OrganizationId == desk.Org.Id, Ct));
     }
 
+    /// <summary>A second server on the same database: another node.</summary>
+    protected abstract SwitchboardFactory SecondNode(TFactory first);
+
+    [Fact]
+    public async Task Escalations_racing_on_two_nodes_never_put_an_agent_over_capacity()
+    {
+        var desk = await DeskAsync(("ann", "online", 2, []), ("bob", "online", 2, []));
+        var sessions = new List<string>();
+        for (var i = 0; i < 40; i++) sessions.Add((await SessionAsync(desk.Org)).Token);
+        await using var other = SecondNode(fixture.Factory);
+        await ((IAsyncLifetime)other).InitializeAsync();
+        HttpClient[] nodes = [Factory.CreateClient(), other.CreateClient()];
+
+        var responses = await Task.WhenAll(sessions.Select((token, i) =>
+            nodes[i % 2].PostAsJsonAsync($"/api/widget/sessions/{token}/escalate", new { }, Ct)));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+
+        var held = await HeldAsync(desk.Org);
+        Assert.Equal(2, held.GetValueOrDefault(desk.Agents["ann"].Id));
+        Assert.Equal(2, held.GetValueOrDefault(desk.Agents["bob"].Id));
+        var counts = await ActiveCountsAsync(desk.Org);
+        foreach (var (agent, count) in held) Assert.Equal(count, counts[agent]);
+    }
+
     [Fact]
     public async Task The_queue_drains_by_priority_then_age_as_capacity_frees()
     {
@@ -369,6 +393,12 @@ public abstract class AssignmentTests<TFactory>(WorldFixture<TFactory> fixture) 
     private sealed record WidgetMessages(List<MessageResponse> Messages);
 }
 
-public sealed class SqliteAssignmentTests(WorldFixture<SqliteFactory> fixture) : AssignmentTests<SqliteFactory>(fixture);
+public sealed class SqliteAssignmentTests(WorldFixture<SqliteFactory> fixture) : AssignmentTests<SqliteFactory>(fixture)
+{
+    protected override SwitchboardFactory SecondNode(SqliteFactory first) => new SqliteFactory(first);
+}
 
-public sealed class PostgresAssignmentTests(WorldFixture<PostgresFactory> fixture) : AssignmentTests<PostgresFactory>(fixture);
+public sealed class PostgresAssignmentTests(WorldFixture<PostgresFactory> fixture) : AssignmentTests<PostgresFactory>(fixture)
+{
+    protected override SwitchboardFactory SecondNode(PostgresFactory first) => new PostgresFactory(first);
+}

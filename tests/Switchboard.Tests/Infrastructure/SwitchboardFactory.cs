@@ -118,18 +118,49 @@ public class SqliteFactory : SwitchboardFactory
 /// </summary>
 public class PostgresFactory : SwitchboardFactory
 {
+    private readonly PostgresFactory? _sameDatabase;
+    private Dictionary<string, string?>? _settings;
+
+    public PostgresFactory()
+    {
+    }
+
+    /// <summary>A second server (another node) on the database of <paramref name="sameDatabase"/>, which must be initialized.</summary>
+    public PostgresFactory(PostgresFactory sameDatabase) => _sameDatabase = sameDatabase;
+
     public override string ProviderName => "Postgres";
 
     protected override async Task<Dictionary<string, string?>> DatabaseSettingsAsync()
     {
+        if (_sameDatabase is not null) return new Dictionary<string, string?>(_sameDatabase._settings!);
         // Migrated up front, one database at a time: migrations create cluster-wide roles.
         var database = await PostgresMigrations.CreateMigratedDatabaseAsync("http");
-        return new Dictionary<string, string?>
+        _settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = "Postgres",
             ["Database:MigrateOnStartup"] = "false",
-            ["ConnectionStrings:Switchboard"] = database.RequestConnectionString,
-            ["ConnectionStrings:SwitchboardAdmin"] = database.AdminConnectionString,
+            // Many servers share one test cluster (max_connections 200): each keeps its pools small.
+            ["ConnectionStrings:Switchboard"] = Bounded(database.RequestConnectionString),
+            ["ConnectionStrings:SwitchboardAdmin"] = Bounded(database.AdminConnectionString),
         };
+        return new Dictionary<string, string?>(_settings);
+    }
+
+    private static string Bounded(string connectionString) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 25, ConnectionIdleLifetime = 10 }.ConnectionString;
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        GC.SuppressFinalize(this);
+        if (_settings is not null && _sameDatabase is null)
+        {
+            // Close this server's idle connections now rather than after the pool's idle lifetime.
+            foreach (var key in new[] { "ConnectionStrings:Switchboard", "ConnectionStrings:SwitchboardAdmin" })
+            {
+                await using var connection = new Npgsql.NpgsqlConnection(_settings[key]);
+                Npgsql.NpgsqlConnection.ClearPool(connection);
+            }
+        }
     }
 }

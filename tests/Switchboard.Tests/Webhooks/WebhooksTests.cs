@@ -136,7 +136,8 @@ public abstract class WebhooksTests<TFactory>(WorldFixture<TFactory> fixture) : 
         Assert.Equal(WebhookEvents.SessionEscalated, received.Event);
         var data = received.Json.GetProperty("data");
         Assert.Equal(SessionStatus.Escalated, data.GetProperty("session").GetProperty("status").GetString());
-        Assert.Equal("customer_request", data.GetProperty("escalation").GetProperty("reason").GetString());
+        Assert.Equal("customer", data.GetProperty("escalation").GetProperty("trigger").GetString());
+        Assert.Equal("The customer asked for a person.", data.GetProperty("escalation").GetProperty("reason").GetString());
         // Both endpoints' rows would be written together: the subscribed one's arrived, so the other has none.
         Assert.Empty(await LogAsync(resolvedOnly.Id));
         Assert.Empty(receiver.At(otherPath));

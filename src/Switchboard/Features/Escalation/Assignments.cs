@@ -88,14 +88,18 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
     /// <summary>Assigns a waiting escalation by its plan's strategy; it stays queued when nobody is free.</summary>
     public async Task<AssignResult> AssignAsync(Guid escalationId, CancellationToken ct)
     {
-        await using var db = systemDb.CreateContext();
-        var escalation = await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == escalationId, ct);
-        if (escalation is null || escalation.EndedAt is not null || escalation.AssignedAgentId is not null)
+        SessionEscalation? escalation;
+        List<Candidate> candidates;
+        await using (var db = systemDb.CreateContext())
         {
-            return new AssignResult(AssignStatus.NotWaiting);
+            escalation = await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == escalationId, ct);
+            if (escalation is null || escalation.EndedAt is not null || escalation.AssignedAgentId is not null)
+            {
+                return new AssignResult(AssignStatus.NotWaiting);
+            }
+            candidates = await CandidatesAsync(db, escalation.OrganizationId, ct);
         }
         var plan = AssignmentPlan.Parse(escalation.AssignmentLogic);
-        var candidates = await CandidatesAsync(db, escalation.OrganizationId, ct);
         foreach (var candidate in Order(plan, candidates))
         {
             var result = await TryAssignAsync(escalation, candidate.UserId, AssignmentHow.Auto, null, requireOnline: true, plan.MaxConcurrent, ct);
@@ -110,10 +114,13 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
     /// </summary>
     public async Task<AssignResult> AssignToAsync(Guid escalationId, Guid agentId, string how, Guid? by, CancellationToken ct)
     {
-        await using var db = systemDb.CreateContext();
-        var escalation = await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == escalationId, ct);
-        if (escalation is null || escalation.EndedAt is not null) return new AssignResult(AssignStatus.NotWaiting);
-        if (escalation.AssignedAgentId == agentId) return new AssignResult(AssignStatus.Assigned, agentId, await NameAsync(db, agentId, ct));
+        SessionEscalation? escalation;
+        await using (var db = systemDb.CreateContext())
+        {
+            escalation = await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.Id == escalationId, ct);
+            if (escalation is null || escalation.EndedAt is not null) return new AssignResult(AssignStatus.NotWaiting);
+            if (escalation.AssignedAgentId == agentId) return new AssignResult(AssignStatus.Assigned, agentId, await NameAsync(db, agentId, ct));
+        }
         return escalation.AssignedAgentId is { } current
             ? await ReassignAsync(escalation, current, agentId, by, ct)
             : await TryAssignAsync(escalation, agentId, how, by, requireOnline: false, null, ct);
@@ -141,14 +148,20 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         try
         {
             var assigned = 0;
-            await using var db = systemDb.CreateContext();
-            var waiting = await db.Escalations.AsNoTracking()
-                .Where(e => e.OrganizationId == organizationId && e.EndedAt == null && e.AssignedAgentId == null)
-                .OrderByDescending(e => e.Priority).ThenBy(e => e.EscalatedAt).ThenBy(e => e.Id)
-                .Select(e => e.Id).Take(DrainBatch).ToListAsync(ct);
+            List<Guid> waiting;
+            await using (var db = systemDb.CreateContext())
+            {
+                waiting = await db.Escalations.AsNoTracking()
+                    .Where(e => e.OrganizationId == organizationId && e.EndedAt == null && e.AssignedAgentId == null)
+                    .OrderByDescending(e => e.Priority).ThenBy(e => e.EscalatedAt).ThenBy(e => e.Id)
+                    .Select(e => e.Id).Take(DrainBatch).ToListAsync(ct);
+            }
             foreach (var id in waiting)
             {
-                if (!await AnyoneFreeAsync(db, organizationId, ct)) break;
+                await using (var db = systemDb.CreateContext())
+                {
+                    if (!await AnyoneFreeAsync(db, organizationId, ct)) break;
+                }
                 if ((await AssignAsync(id, ct)).Status == AssignStatus.Assigned) assigned++;
             }
             return assigned;

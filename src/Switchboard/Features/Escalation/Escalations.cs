@@ -71,7 +71,6 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
 
         // Idempotent, so a repeated escalation also repairs one whose outcome write failed.
         await outcomes.SessionEscalatedAsync(sessionId, ct);
-        events.Publish(new StatusChanged(session.OrganizationId, sessionId, SessionStatus.Escalated));
         var metadata = JsonSerializer.Serialize(new
         {
             escalation = new
@@ -84,8 +83,11 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
             },
         }, AiJson);
         var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.System, EscalatedText, $"escalation:{escalation.Id}", null, ct, metadata);
+        // The status event after the message is stored: whoever reacts to it (webhooks) finds the reason.
+        events.Publish(new StatusChanged(session.OrganizationId, sessionId, SessionStatus.Escalated));
         await MessageLog.PublishAsync(db, events, session.OrganizationId, sessionId, posted.Seq, ct);
         logger.LogInformation("Session {Session} escalated ({Trigger}, rule {Rule}): {Reason}", sessionId, request.Trigger, request.RuleName, request.Reason);
+        await db.DisposeAsync(); // one connection at a time per escalation: assignment opens its own
 
         var assignment = await assignments.AssignAsync(escalation.Id, ct);
         return new EscalateResult(EscalateStatus.Escalated, escalation.Id, assignment);
