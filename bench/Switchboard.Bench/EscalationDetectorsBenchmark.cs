@@ -74,6 +74,18 @@ public static partial class EscalationDetectorsBenchmark
         var frustration = rows.Select(r => FrustrationDetector.Score(r.Sentence, []).Score >= FrustrationDetector.DefaultThreshold).ToArray();
         bool[] Predict(HumanRequestWeights w) => [.. features.Select(f => w.Score(f) >= HumanRequestDetector.DefaultThreshold)];
 
+        if (!rows.Any(r => r.AsksForPerson))
+        {
+            // A set without any request for a person (e.g. ordinary questions): only false alarms can be counted.
+            var flagged = Predict(HumanRequestWeights.Default);
+            Console.WriteLine($"No labelled requests for a person: every flag is a false alarm. Asks for a person: {flagged.Count(f => f)} of {rows.Count} " +
+                              $"({(double)flagged.Count(f => f) / rows.Count:P2}); frustrated: {frustration.Count(f => f)}; either: {flagged.Zip(frustration).Count(p => p.First || p.Second)}.");
+            foreach (var (row, i) in rows.Select((r, i) => (r, i)).Where(x => flagged[x.i] || frustration[x.i]).Take(40))
+            {
+                Console.WriteLine($"  {(flagged[i] ? "person" : "")}{(flagged[i] && frustration[i] ? "+" : "")}{(frustration[i] ? "frustrated" : "")}: {row.Sentence}");
+            }
+            return;
+        }
         var hand = Predict(HumanRequestWeights.HandWritten);
         var kfold = CrossValidate(rows, features, Stratified(rows, folds));
         var byBot = CrossValidate(rows, features, rows.Select(r => r.Bot).Distinct().Select(bot => rows.Select(r => r.Bot == bot).ToArray()).ToList());
