@@ -58,7 +58,8 @@ public sealed class AgentInboxTests
         var conversation = console.GetByRole(AriaRole.Region, new() { Name = "Conversation" });
         await Expect(conversation).ToHaveAttributeAsync("data-session-id", sessionId.ToString());
         await Expect(conversation.Locator(".why-escalated")).ToContainTextAsync("Customer asks for a person");
-        await Expect(conversation.Locator("li.entry-user")).ToContainTextAsync(question);
+        await Expect(conversation.Locator("li.entry-user").First).ToContainTextAsync(question);
+        await Expect(conversation.Locator("li.entry-user").Last).ToContainTextAsync("Can I talk to a real person please?");
 
         await conversation.GetByRole(AriaRole.Button, new() { Name = "Take" }).ClickAsync();
         await Expect(conversation.Locator(".conversation-holder")).ToHaveTextAsync("with you");
