@@ -37,6 +37,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
     public DbSet<SessionEscalation> Escalations => Set<SessionEscalation>();
     public DbSet<SessionAssignment> Assignments => Set<SessionAssignment>();
     public DbSet<SessionNote> SessionNotes => Set<SessionNote>();
+    public DbSet<SessionCsat> Csat => Set<SessionCsat>();
     public DbSet<WebhookEndpoint> WebhookEndpoints => Set<WebhookEndpoint>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
 
@@ -72,6 +73,7 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.ApplyConfiguration(new SessionEscalationConfiguration(Sql));
         builder.ApplyConfiguration(new SessionAssignmentConfiguration(Sql));
         builder.ApplyConfiguration(new SessionNoteConfiguration(Sql));
+        builder.ApplyConfiguration(new SessionCsatConfiguration(Sql));
         builder.ApplyConfiguration(new WebhookEndpointConfiguration(Sql));
         builder.ApplyConfiguration(new WebhookDeliveryConfiguration(Sql));
 
@@ -107,6 +109,8 @@ public abstract class AppDbContext(DbContextOptions options, CurrentPrincipal pr
         builder.Entity<SessionEscalation>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
         builder.Entity<SessionAssignment>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
         builder.Entity<SessionNote>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
+        // CSAT ratings: the organization's agents and admins read them; only the trusted path writes (010_csat_row_level_security.sql).
+        builder.Entity<SessionCsat>().HasQueryFilter(x => IsSystem || AgentOrgs.Contains(x.OrganizationId));
         // Webhooks and their delivery log: the organization's admins only (009_webhooks_row_level_security.sql).
         builder.Entity<WebhookEndpoint>().HasQueryFilter(w => IsSystem || AdminOrgs.Contains(w.OrganizationId));
         builder.Entity<WebhookDelivery>().HasQueryFilter(d => IsSystem || AdminOrgs.Contains(d.OrganizationId));

@@ -186,6 +186,8 @@ internal sealed class AgentAnalyticsConfiguration(ProviderSql sql) : IEntityType
         e.Property(x => x.AiEscalationsReceived).HasDefaultValue(0);
         e.HasIndex(x => new { x.Date, x.OrganizationId }).HasDatabaseName("idx_agent_analytics_date_org");
         e.HasIndex(x => x.AgentId);
+        // One row per agent, organization and day: live updates and rebuilds upsert it (an addition to the seed).
+        e.HasIndex(x => new { x.AgentId, x.OrganizationId, x.Date }).IsUnique().HasDatabaseName("ux_agent_analytics_agent_org_date");
     }
 }
 
@@ -257,5 +259,22 @@ internal sealed class SessionNoteConfiguration(ProviderSql sql) : IEntityTypeCon
         e.HasOne<ChatbotSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.Cascade);
         e.HasIndex(x => new { x.SessionId, x.CreatedAt });
+    }
+}
+
+internal sealed class SessionCsatConfiguration(ProviderSql sql) : IEntityTypeConfiguration<SessionCsat>
+{
+    public void Configure(EntityTypeBuilder<SessionCsat> e)
+    {
+        e.ToTable("session_csat", t => t.HasCheckConstraint("ck_session_csat_score", "score BETWEEN 1 AND 5"));
+        e.Property(x => x.Id).DefaultSql(sql.NewIdDefault);
+        e.Property(x => x.CreatedAt).DefaultSql(sql.NowDefault);
+        e.Property(x => x.Comment).HasMaxLength(SessionCsat.MaxCommentLength);
+        e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<ChatbotSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
+        e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AgentId).OnDelete(DeleteBehavior.SetNull);
+        e.HasIndex(x => x.SessionId).IsUnique(); // once per session
+        e.HasIndex(x => new { x.OrganizationId, x.CreatedAt });
+        e.HasIndex(x => x.AgentId);
     }
 }

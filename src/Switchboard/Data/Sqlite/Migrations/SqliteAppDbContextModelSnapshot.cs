@@ -250,7 +250,62 @@ namespace Switchboard.Data.Sqlite.Migrations
                     b.HasIndex("Date", "OrganizationId")
                         .HasDatabaseName("idx_agent_analytics_date_org");
 
+                    b.HasIndex("AgentId", "OrganizationId", "Date")
+                        .IsUnique()
+                        .HasDatabaseName("ux_agent_analytics_agent_org_date");
+
                     b.ToTable("agent_analytics", (string)null);
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Analytics.SessionCsat", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("AgentId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("agent_id");
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("comment");
+
+                    b.Property<long>("CreatedAt")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("created_at");
+
+                    b.Property<Guid>("OrganizationId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("organization_id");
+
+                    b.Property<int>("Score")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("score");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("session_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_session_csat");
+
+                    b.HasIndex("AgentId")
+                        .HasDatabaseName("ix_session_csat_agent_id");
+
+                    b.HasIndex("SessionId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_session_csat_session_id");
+
+                    b.HasIndex("OrganizationId", "CreatedAt")
+                        .HasDatabaseName("ix_session_csat_organization_id_created_at");
+
+                    b.ToTable("session_csat", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_session_csat_score", "score BETWEEN 1 AND 5");
+                        });
                 });
 
             modelBuilder.Entity("Switchboard.Features.Conversations.ChatbotSession", b =>
@@ -1439,6 +1494,29 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .HasForeignKey("OrganizationId")
                         .OnDelete(DeleteBehavior.NoAction)
                         .HasConstraintName("fk_agent_analytics_organizations_organization_id");
+                });
+
+            modelBuilder.Entity("Switchboard.Features.Analytics.SessionCsat", b =>
+                {
+                    b.HasOne("Switchboard.Features.Accounts.AppUser", null)
+                        .WithMany()
+                        .HasForeignKey("AgentId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_session_csat_users_agent_id");
+
+                    b.HasOne("Switchboard.Features.Organizations.Organization", null)
+                        .WithMany()
+                        .HasForeignKey("OrganizationId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_csat_organizations_organization_id");
+
+                    b.HasOne("Switchboard.Features.Conversations.ChatbotSession", null)
+                        .WithMany()
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_session_csat_chatbot_sessions_session_id");
                 });
 
             modelBuilder.Entity("Switchboard.Features.Conversations.ChatbotSession", b =>
