@@ -216,10 +216,12 @@ internal sealed class SessionEscalationConfiguration(ProviderSql sql) : IEntityT
         {
             t.HasCheckConstraint("ck_session_escalations_priority", "priority BETWEEN 1 AND 5");
             t.HasCheckConstraint("ck_session_escalations_outcome", "outcome IS NULL OR outcome IN ('resolved', 'handed_back')");
+            t.HasCheckConstraint("ck_session_escalations_trigger", "trigger IN ('rule', 'customer', 'agent')");
         });
         e.Property(x => x.Id).DefaultSql(sql.NewIdDefault);
         e.Property(x => x.EscalatedAt).DefaultSql(sql.NowDefault);
         e.Property(x => x.AssignmentLogic).Json(sql);
+        e.Property(x => x.Trigger).HasMaxLength(20).HasDefaultValue(EscalationTriggers.Rule);
         e.HasOne<Organization>().WithMany().HasForeignKey(x => x.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<ChatbotSession>().WithMany().HasForeignKey(x => x.SessionId).OnDelete(DeleteBehavior.Cascade);
         e.HasOne<AppUser>().WithMany().HasForeignKey(x => x.AssignedAgentId).OnDelete(DeleteBehavior.SetNull);

@@ -51,7 +51,7 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
         var escalation = new SessionEscalation
         {
             OrganizationId = session.OrganizationId, SessionId = sessionId, RuleId = request.RuleId, RuleName = request.RuleName,
-            Reason = request.Reason, Priority = Math.Clamp(request.Priority, 1, 5), AssignmentLogic = request.AssignmentLogic,
+            Reason = request.Reason, Priority = Math.Clamp(request.Priority, 1, 5), AssignmentLogic = request.AssignmentLogic, Trigger = request.Trigger,
         };
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {

@@ -19,6 +19,9 @@ public sealed class SessionEscalation
 
     public required string Reason { get; set; }
 
+    /// <summary>rule | customer | agent (an agent took over): what started it. Analytics count "AI escalations" as rule and customer.</summary>
+    public string Trigger { get; set; } = EscalationTriggers.Rule;
+
     /// <summary>1-5, the rule's priority_level: the queue serves 5 first, then the oldest.</summary>
     public int Priority { get; set; } = 1;
 

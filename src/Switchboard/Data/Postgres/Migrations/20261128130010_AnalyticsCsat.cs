@@ -11,6 +11,14 @@ namespace Switchboard.Data.Postgres.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.AddColumn<string>(
+                name: "trigger",
+                table: "session_escalations",
+                type: "character varying(20)",
+                maxLength: 20,
+                nullable: false,
+                defaultValue: "rule");
+
             migrationBuilder.CreateTable(
                 name: "session_csat",
                 columns: table => new
@@ -47,6 +55,11 @@ namespace Switchboard.Data.Postgres.Migrations
                         principalColumn: "id",
                         onDelete: ReferentialAction.SetNull);
                 });
+
+            migrationBuilder.AddCheckConstraint(
+                name: "ck_session_escalations_trigger",
+                table: "session_escalations",
+                sql: "trigger IN ('rule', 'customer', 'agent')");
 
             // Duplicate agent-days (never written by the application before this migration) give way to the newest:
             // the figures are rebuildable (switchboard analytics rebuild).
@@ -85,9 +98,17 @@ namespace Switchboard.Data.Postgres.Migrations
             migrationBuilder.DropTable(
                 name: "session_csat");
 
+            migrationBuilder.DropCheckConstraint(
+                name: "ck_session_escalations_trigger",
+                table: "session_escalations");
+
             migrationBuilder.DropIndex(
                 name: "ux_agent_analytics_agent_org_date",
                 table: "agent_analytics");
+
+            migrationBuilder.DropColumn(
+                name: "trigger",
+                table: "session_escalations");
         }
     }
 }

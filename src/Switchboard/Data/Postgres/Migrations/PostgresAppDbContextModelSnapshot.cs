@@ -718,6 +718,14 @@ namespace Switchboard.Data.Postgres.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("session_id");
 
+                    b.Property<string>("Trigger")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(20)
+                        .HasColumnType("character varying(20)")
+                        .HasDefaultValue("rule")
+                        .HasColumnName("trigger");
+
                     b.HasKey("Id")
                         .HasName("pk_session_escalations");
 
@@ -738,6 +746,8 @@ namespace Switchboard.Data.Postgres.Migrations
                             t.HasCheckConstraint("ck_session_escalations_outcome", "outcome IS NULL OR outcome IN ('resolved', 'handed_back')");
 
                             t.HasCheckConstraint("ck_session_escalations_priority", "priority BETWEEN 1 AND 5");
+
+                            t.HasCheckConstraint("ck_session_escalations_trigger", "trigger IN ('rule', 'customer', 'agent')");
                         });
                 });
 
