@@ -149,8 +149,8 @@ public sealed class FrustrationDetectorTests
 }
 
 /// <summary>
-/// Regression guard on real customer messages (HINT3 training sets, ../shared/data/hint3-train beside the
-/// repository; docs/bench.md "Escalation detectors"): the floors are the figures measured when the detectors
+/// Regression guard on real customer messages (HINT3 training sets, copied into Escalation/Fixtures/hint3-train with
+/// their licence; docs/bench.md "Escalation detectors"): the floors are the figures measured when the detectors
 /// were written, minus a margin, not the figures themselves.
 /// </summary>
 public sealed class DetectorHint3Tests
@@ -159,9 +159,8 @@ public sealed class DetectorHint3Tests
     public async Task OnRealCustomerMessagesPrecisionAndRecallStayAboveTheirFloors()
     {
         var directory = Hint3Directory();
-        Assert.SkipWhen(directory is null, "the HINT3 training sets are not beside the repository (../shared/data/hint3-train)");
         var rows = new List<(string Sentence, string Label)>();
-        foreach (var file in Directory.GetFiles(directory!, "*_train.csv"))
+        foreach (var file in Directory.GetFiles(directory, "*_train.csv"))
         {
             using var csv = CsvReader.Create(File.ReadAllBytes(file), new CsvReaderOptions { AllowLineBreaksInQuotes = true });
             while (csv.Read()) rows.Add((csv.GetString(0).Trim(), csv.FieldCount > 1 ? csv.GetString(1).Trim() : ""));
@@ -186,16 +185,6 @@ public sealed class DetectorHint3Tests
         return ((double)tp / Math.Max(1, predicted.Count(x => x)), (double)tp / Math.Max(1, actual.Count(x => x)));
     }
 
-    private static string? Hint3Directory()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Switchboard.slnx")))
-            {
-                var data = Path.GetFullPath(Path.Combine(folder.FullName, "..", "shared", "data", "hint3-train"));
-                return Directory.Exists(data) && Directory.GetFiles(data, "*_train.csv").Length > 0 ? data : null;
-            }
-        }
-        return null;
-    }
+    /// <summary>The copy in the test fixtures (always there), so that the guard runs in every clone.</summary>
+    private static string Hint3Directory() => Path.Combine(AppContext.BaseDirectory, "Escalation", "Fixtures", "hint3-train");
 }

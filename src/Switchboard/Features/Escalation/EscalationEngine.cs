@@ -37,7 +37,10 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
         var previousConfidences = aiAnswers.Select(m => AiMetadata.Parse(m.AiMetadata)?.Confidence).OfType<double>().ToList();
         var previousQuestions = earlier.Where(m => m.MessageType == MessageTypes.User).TakeLast(FrustrationHistory).Select(m => m.Content).ToList();
 
-        var human = await humanRequests.ScoreAsync(message, ct);
+        // The embedding model only when a rule asks for it.
+        var human = rules.Any(r => r.TriggerConditions?.Contains("explicit_human_request", StringComparison.Ordinal) == true)
+            ? await humanRequests.ScoreAsync(message, ct)
+            : new DetectorResult(0, null);
         var frustration = FrustrationDetector.Score(message, previousQuestions);
         var signals = new EscalationSignals(message, confidence, previousConfidences, human.Score, frustration.Score, aiAnswers.Count,
             ParseContext(session.CustomerContext), clock.GetUtcNow(), Zone(timeZone));

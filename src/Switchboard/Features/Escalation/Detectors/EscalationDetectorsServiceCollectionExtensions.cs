@@ -9,6 +9,7 @@ public static class EscalationDetectorsServiceCollectionExtensions
     public static IServiceCollection AddEscalationDetectors(this IServiceCollection services)
     {
         services.TryAddSingleton<HumanRequestDetector>();
+        services.AddHostedService<DetectorWarmup>();
         return services;
     }
 }
