@@ -21,7 +21,8 @@
 
   var el = {};
   ["chat", "chat-title", "chat-subtitle", "greeting", "messages", "scroller", "typing", "typing-text", "notice",
-    "composer", "input", "send-button", "close-button", "human-button", "new-chat-button"].forEach(function (id) {
+    "composer", "input", "send-button", "close-button", "human-button", "new-chat-button",
+    "csat", "csat-form", "csat-comment", "csat-error", "csat-send", "csat-thanks"].forEach(function (id) {
     el[id.replace(/-(\w)/g, function (_, c) { return c.toUpperCase(); })] = document.getElementById(id);
   });
   var announcer = document.createElement("p");
@@ -50,7 +51,8 @@
     typingTimer: 0,
     myTyping: false,     // whether the server was last told the customer is typing
     myTypingTimer: 0,
-    feedback: {}
+    feedback: {},
+    rated: false         // whether this session's satisfaction rating is stored (the prompt is not shown again)
   };
   var initialized = new Promise(function (resolve) { state.markInitialized = resolve; });
   var subtitleDefault = el.chatSubtitle.textContent;
@@ -130,6 +132,7 @@
       stored = {};
     }
     state.feedback = stored.feedback || {};
+    state.rated = stored.csat === true;
     setStatus(stored.status || "active", false);
     var restored = stored.token ? restore(stored.token) : Promise.resolve();
     restored.then(function () {
@@ -137,6 +140,7 @@
         if (item && typeof item.cmid === "string" && typeof item.text === "string") queue(item.cmid, item.text);
       });
       el.chat.setAttribute("aria-busy", "false");
+      updateCsat();
       reportSession();
       state.markInitialized();
     });
@@ -300,6 +304,8 @@
     if (!kept.length) state.outbox.forEach(function (item) { clearTimeout(item.timer); });
     state.outbox = kept;
     state.feedback = {};
+    state.rated = false;
+    resetCsatForm();
     el.messages.textContent = "";
     kept.forEach(function (item) { el.messages.appendChild(item.li); });
     showTyping(false);
@@ -515,6 +521,8 @@
     }
     state.bySeq.set(m.seq, li);
     state.lastSeq = Math.max(state.lastSeq, m.seq);
+    var changed = statusOf(m);
+    if (changed && changed !== state.status) setStatus(changed, live);
     var agentName = agentNameOf(m);
     if (agentName && state.status === "escalated" && state.agentName !== agentName) {
       state.agentName = agentName;
@@ -633,7 +641,90 @@
     } else {
       hideNotice();
     }
+    updateCsat();
   }
+
+  // The status a system message records (docs/widget-protocol.md): the history of a chat that was
+  // resolved, handed back or escalated while this page was closed brings the widget up to date.
+  function statusOf(m) {
+    var meta = m && m.messageType === "system" ? m.aiMetadata : null;
+    if (!meta || typeof meta !== "object") return null;
+    if (meta.resolution) return "resolved";
+    if (meta.handback) return "active";
+    if (meta.escalation) return "escalated";
+    return null;
+  }
+
+  // ---------------------------------------------------------------- satisfaction (CSAT)
+
+  // A resolved chat asks once "How did we do?"; after a rating (or when the server says this chat
+  // was already rated) it only thanks.
+  function updateCsat() {
+    var show = state.status === "resolved" && state.token !== null;
+    el.csat.hidden = !show;
+    if (!show) return;
+    el.csatForm.hidden = state.rated;
+    el.csatThanks.hidden = !state.rated;
+  }
+
+  function csatScore() {
+    var checked = el.csatForm.querySelector("input[name=score]:checked");
+    return checked ? parseInt(checked.value, 10) : 0;
+  }
+
+  function lightStars(score) {
+    Array.prototype.forEach.call(el.csatForm.querySelectorAll(".csat-stars label"), function (label, i) {
+      label.classList.toggle("lit", i < score);
+    });
+  }
+
+  function resetCsatForm() {
+    el.csatForm.reset();
+    lightStars(0);
+    el.csatSend.disabled = true;
+    el.csatError.hidden = true;
+  }
+
+  function csatError(text) {
+    el.csatError.textContent = text;
+    el.csatError.hidden = false;
+    el.csatSend.disabled = csatScore() === 0;
+  }
+
+  function markRated() {
+    state.rated = true;
+    save({ csat: true });
+    updateCsat();
+    el.csatThanks.focus();
+    announce("Thank you for your rating!");
+  }
+
+  el.csatForm.addEventListener("change", function () {
+    var score = csatScore();
+    lightStars(score);
+    el.csatSend.disabled = score === 0;
+  });
+
+  el.csatForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var score = csatScore();
+    if (!score || !state.token || state.rated) return;
+    var comment = el.csatComment.value.trim();
+    var body = { score: score };
+    if (comment) body.comment = comment;
+    el.csatSend.disabled = true;
+    el.csatError.hidden = true;
+    sessionRequest("POST", "/csat", body).then(function (res) {
+      // 409 naming anything but the token: this chat was rated already (another tab, another device).
+      if (res.ok || (res.status === 409 && !(res.body && res.body.field === "token"))) {
+        markRated();
+      } else {
+        csatError(problemText(res, "Your rating could not be saved (HTTP " + res.status + ")."));
+      }
+    }).catch(function () {
+      csatError("Your rating could not be sent. Please check your connection and try again.");
+    });
+  });
 
   // The agent's display name, from an agent's message or the "has joined" notice (aiMetadata.agent.name).
   function agentNameOf(m) {
