@@ -46,6 +46,7 @@ public static class SwitchboardApp
         services.AddScoped<MemberService>();
         services.AddSwitchboardWidget(builder.Configuration);
         services.AddSwitchboardEscalation(builder.Configuration);
+        services.AddAgentAnalytics(builder.Configuration);
         services.AddSwitchboardWebhooks(builder.Configuration);
         builder.AddSwitchboardConsole();
         // Last: the optional OpenAI-compatible providers replace the default answerer and embedding generator.

@@ -83,7 +83,8 @@ public sealed record AssignResult(AssignStatus Status, Guid? AgentId = null, str
 /// same transaction that sets the escalation's agent only while it has none. Concurrent escalations, on
 /// one node or several, can therefore never put an agent over capacity nor give one session two agents.
 /// </summary>
-public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal queue, ILogger<Assignments> logger)
+public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal queue, ILogger<Assignments> logger,
+    TimeProvider clock, Analytics.AgentAnalyticsUpdater analytics)
 {
     /// <summary>Assigns a waiting escalation by its plan's strategy; it stays queued when nobody is free.</summary>
     public async Task<AssignResult> AssignAsync(Guid escalationId, CancellationToken ct)
@@ -127,10 +128,10 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
     }
 
     /// <summary>Ends the agent's turn with an escalation (resolved or handed back) and frees their capacity.</summary>
-    public async Task ReleaseAsync(AppDbContext db, SessionEscalation escalation, string reason, CancellationToken ct)
+    public async Task ReleaseAsync(AppDbContext db, SessionEscalation escalation, string reason, CancellationToken ct, DateTimeOffset? at = null)
     {
         if (escalation.AssignedAgentId is not { } agent) return;
-        var now = DateTimeOffset.UtcNow;
+        var now = at ?? clock.GetUtcNow();
         await db.OrganizationMembers.Where(m => m.OrganizationId == escalation.OrganizationId && m.UserId == agent && m.ActiveConversations > 0)
             .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActiveConversations, m => m.ActiveConversations - 1), ct);
         await db.Assignments.Where(a => a.EscalationId == escalation.Id && a.AgentId == agent && a.ReleasedAt == null)
@@ -250,7 +251,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         {
             await using var db = systemDb.CreateContext();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var now = DateTimeOffset.UtcNow;
+            var now = clock.GetUtcNow();
             // The guarantee: the agent's count rises only while below capacity, in one statement the database serializes per agent.
             var took = await db.OrganizationMembers
                 .Where(m => m.OrganizationId == escalation.OrganizationId && m.UserId == agentId
@@ -287,7 +288,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         {
             await using var db = systemDb.CreateContext();
             await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var now = DateTimeOffset.UtcNow;
+            var now = clock.GetUtcNow();
             var took = await db.OrganizationMembers
                 .Where(m => m.OrganizationId == escalation.OrganizationId && m.UserId == to && (m.Role == OrgRoles.Agent || m.Role == OrgRoles.Admin)
                             && m.Availability != AgentAvailability.Offline && m.ActiveConversations < m.MaxConcurrent)
@@ -322,6 +323,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
     /// <summary>Tells the customer who joined and everyone watching the session who has it.</summary>
     private async Task<AssignResult> AnnounceAsync(SessionEscalation escalation, Guid agentId, CancellationToken ct)
     {
+        await analytics.EscalationChangedAsync(escalation.Id, ct); // the turn is committed; logs its own failures
         await using var db = systemDb.CreateContext();
         var name = await NameAsync(db, agentId, ct);
         events.Publish(new SessionAssigned(escalation.OrganizationId, escalation.SessionId, agentId, name));

@@ -38,7 +38,7 @@ public enum EndStatus { Done, NotFound, NotEscalated, AlreadyResolved }
 /// hand-back (freeing the agent's capacity for the queue).
 /// </summary>
 public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments assignments, QueueSignal queue, ArticleOutcomes outcomes,
-    ILogger<Escalations> logger)
+    ILogger<Escalations> logger, TimeProvider clock, Analytics.AgentAnalyticsUpdater analytics)
 {
     public const string EscalatedText = "I'm connecting you with a person from our team. An agent will join this chat shortly; I'll stay quiet until then.";
 
@@ -52,6 +52,7 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
         {
             OrganizationId = session.OrganizationId, SessionId = sessionId, RuleId = request.RuleId, RuleName = request.RuleName,
             Reason = request.Reason, Priority = Math.Clamp(request.Priority, 1, 5), AssignmentLogic = request.AssignmentLogic, Trigger = request.Trigger,
+            EscalatedAt = clock.GetUtcNow(),
         };
         await using (var tx = await db.Database.BeginTransactionAsync(ct))
         {
@@ -181,14 +182,16 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
     {
         var escalation = await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.SessionId == sessionId && e.EndedAt == null, ct);
         if (escalation is null) return;
+        var now = clock.GetUtcNow();
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         var ended = await db.Escalations.Where(e => e.Id == escalation.Id && e.EndedAt == null)
-            .ExecuteUpdateAsync(s => s.SetProperty(e => e.EndedAt, DateTimeOffset.UtcNow).SetProperty(e => e.Outcome, outcome).SetProperty(e => e.EndedBy, by), ct);
+            .ExecuteUpdateAsync(s => s.SetProperty(e => e.EndedAt, now).SetProperty(e => e.Outcome, outcome).SetProperty(e => e.EndedBy, by), ct);
         if (ended == 1)
         {
-            await assignments.ReleaseAsync(db, escalation, outcome, ct);
+            await assignments.ReleaseAsync(db, escalation, outcome, ct, now);
         }
         await tx.CommitAsync(ct);
+        await analytics.EscalationChangedAsync(escalation.Id, ct); // after the commit; logs its own failures
         if (escalation.AssignedAgentId is not null) queue.Poke(organizationId);
     }
 

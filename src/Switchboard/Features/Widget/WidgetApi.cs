@@ -46,6 +46,7 @@ public static class WidgetApi
         group.MapGet("/{token}/messages", Messages);
         group.MapGet("/{token}/events", WidgetEvents.StreamAsync).ExcludeFromDescription();
         group.MapPost("/{token}/feedback", Feedback).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
+        group.MapPost("/{token}/csat", Features.Analytics.CsatApi.RateAsync).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         group.MapPost("/{token}/escalate", Escalate).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         group.MapPost("/{token}/typing", Typing).RequireRateLimiting(WidgetSetup.SessionWritePolicy);
         return app;
