@@ -73,7 +73,8 @@ public sealed class WidgetCsatTests
         await Screenshots.TakeAsync(store, "widget-csat-prompt");
         await send.ClickAsync();
 
-        var thanks = widget.Frame.GetByText("Thank you for your rating!");
+        var thanks = widget.Frame.Locator("#csat-thanks");
+        await Expect(thanks).ToHaveTextAsync("Thank you for your rating!");
         await Expect(thanks).ToBeVisibleAsync();
         await Expect(thanks).ToBeFocusedAsync();
         await Expect(rating).ToBeHiddenAsync();
@@ -90,7 +91,7 @@ public sealed class WidgetCsatTests
         await store.ReloadAsync();
         await widget.Launcher.ClickAsync();
         await Expect(widget.Frame.Locator("li.msg-user").First).ToContainTextAsync(question);
-        await Expect(widget.Frame.GetByText("Thank you for your rating!")).ToBeVisibleAsync();
+        await Expect(widget.Frame.Locator("#csat-thanks")).ToBeVisibleAsync();
         await Expect(widget.Frame.GetByRole(AriaRole.Group, new() { Name = "How did we do?" })).ToBeHiddenAsync();
     }
 
@@ -136,7 +137,7 @@ public sealed class WidgetCsatTests
 
         await widget.Frame.Locator("label[for=csat-5]").ClickAsync();
         await widget.Frame.GetByRole(AriaRole.Button, new() { Name = "Send", Exact = true }).ClickAsync();
-        await Expect(widget.Frame.GetByText("Thank you for your rating!")).ToBeVisibleAsync();
+        await Expect(widget.Frame.Locator("#csat-thanks")).ToBeVisibleAsync();
         await using var db = _fixture.Server.Services.GetRequiredService<SystemDb>().CreateContext();
         var stored = await db.Csat.AsNoTracking().Where(c => c.SessionId == sessionId).ToListAsync(ct);
         Assert.Equal(2, Assert.Single(stored).Score);

@@ -695,8 +695,8 @@
     state.rated = true;
     save({ csat: true });
     updateCsat();
+    // Focus reads the thanks out (an extra announcement would read it twice).
     el.csatThanks.focus();
-    announce("Thank you for your rating!");
   }
 
   el.csatForm.addEventListener("change", function () {
