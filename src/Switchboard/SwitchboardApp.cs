@@ -44,6 +44,7 @@ public static class SwitchboardApp
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddTransient<DemoData>();
         services.AddScoped<MemberService>();
+        services.AddScoped<AnalyticsDashboard>();
         services.AddSwitchboardWidget(builder.Configuration);
         services.AddSwitchboardEscalation(builder.Configuration);
         services.AddAgentAnalytics(builder.Configuration);
@@ -91,6 +92,7 @@ public static class SwitchboardApp
         app.MapEscalationRulesApi();
         app.MapAgentInboxApi();
         app.MapWebhooksApi();
+        app.MapAnalyticsDashboardApi();
         app.MapSwitchboardConsole();
         return app;
     }
