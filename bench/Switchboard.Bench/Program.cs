@@ -37,5 +37,17 @@ var detectors = new Command("escalation-detectors", "Precision and recall of the
 detectors.TreatUnmatchedTokensAsErrors = false; // --Ai:... settings go to the host, as with eval
 detectors.SetAction((r, ct) => EscalationDetectorsBenchmark.RunAsync(r.GetValue(data), r.GetValue(folds), [.. r.UnmatchedTokens], ct));
 
-var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge, detectors };
+var analyticsSessions = new Option<int>("--sessions") { Description = "Sessions to generate over 2026.", DefaultValueFactory = _ => 100_000 };
+var analyticsAgents = new Option<int>("--agents") { Description = "Agents of the organization.", DefaultValueFactory = _ => 20 };
+var analyticsRebuild = new Command("analytics-rebuild", "Time of `analytics rebuild` over a year of generated sessions, escalations, assignments and ratings (temporary SQLite).")
+{
+    analyticsSessions, analyticsAgents,
+};
+analyticsRebuild.SetAction((r, ct) => AnalyticsBenchmark.RebuildAsync(r.GetValue(analyticsSessions), r.GetValue(analyticsAgents), ct));
+var cycles = new Option<int>("--cycles") { Description = "Escalate-assign-resolve cycles per round and setting.", DefaultValueFactory = _ => 50 };
+var rounds = new Option<int>("--rounds") { Description = "Rounds, alternating live analytics on and off.", DefaultValueFactory = _ => 6 };
+var analyticsOverhead = new Command("analytics-overhead", "Latency of escalate + assign + resolve with live agent_analytics on and off (temporary SQLite).") { cycles, rounds };
+analyticsOverhead.SetAction((r, ct) => AnalyticsBenchmark.OverheadAsync(r.GetValue(cycles), r.GetValue(rounds), ct));
+
+var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge, detectors, analyticsRebuild, analyticsOverhead };
 return await root.Parse(args).InvokeAsync();

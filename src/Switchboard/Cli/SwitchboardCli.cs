@@ -13,7 +13,7 @@ namespace Switchboard.Cli;
 /// </summary>
 public static class SwitchboardCli
 {
-    private static readonly string[] Commands = ["migrate", "users", "eval", "kb"];
+    private static readonly string[] Commands = ["migrate", "users", "eval", "kb", "analytics"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -31,6 +31,7 @@ public static class SwitchboardCli
         root.Subcommands.Add(UsersCommand());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(KbImportCommand.Create());
+        root.Subcommands.Add(AnalyticsCommand.Create());
         AllowConfiguration(root);
         try
         {

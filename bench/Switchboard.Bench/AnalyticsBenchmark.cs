@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Cli;
+using Switchboard.Data;
+using Switchboard.Features.Accounts;
+using Switchboard.Features.Analytics;
+using Switchboard.Features.Conversations;
+using Switchboard.Features.Escalation;
+using Switchboard.Features.Organizations;
+
+namespace Switchboard.Bench;
+
+/// <summary>
+/// agent_analytics: how long a rebuild of N generated sessions takes (analytics-rebuild), and what live updates add to the
+/// escalate → assign → resolve path, where they run (analytics-overhead). Temporary SQLite databases; see docs/bench.md.
+/// </summary>
+public static class AnalyticsBenchmark
+{
+    private static readonly DateOnly Year = new(2026, 1, 1);
+
+    public static async Task<int> RebuildAsync(int sessions, int agents, CancellationToken ct)
+    {
+        var directory = Directory.CreateTempSubdirectory("switchboard-analytics-");
+        try
+        {
+            await using var host = EvalCommand.BuildHost(directory.FullName, []);
+            var services = host.Services;
+            await services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
+            var (org, agentIds) = await OrganizationAsync(services, "Europe/Berlin", agents, ct);
+            var generate = Stopwatch.StartNew();
+            var facts = await GenerateAsync(services.GetRequiredService<SystemDb>(), org, agentIds, sessions, ct);
+            Console.WriteLine($"generated {sessions} sessions ({facts.Escalations} escalations, {facts.Assignments} assignment turns, {facts.Ratings} ratings) " +
+                              $"in {generate.Elapsed.TotalSeconds:0.0} s");
+            var updater = services.GetRequiredService<AgentAnalyticsUpdater>();
+            var clock = Stopwatch.StartNew();
+            var first = await updater.RebuildAsync(Year, Year.AddDays(364), null, null, ct);
+            var firstSeconds = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            var second = await updater.RebuildAsync(Year, Year.AddDays(364), null, null, ct);
+            Console.WriteLine($"rebuild of 365 days, empty table: {firstSeconds:0.00} s ({first.Inserted} rows inserted)");
+            Console.WriteLine($"rebuild of 365 days, rows present: {clock.Elapsed.TotalSeconds:0.00} s ({second.Unchanged} unchanged, {second.Inserted + second.Updated + second.Deleted} changed)");
+            return first.Inserted == second.Unchanged && second.Inserted + second.Updated + second.Deleted == 0 ? 0 : 1;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { directory.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    public static async Task<int> OverheadAsync(int iterations, int rounds, CancellationToken ct)
+    {
+        var on = Directory.CreateTempSubdirectory("switchboard-analytics-on-");
+        var off = Directory.CreateTempSubdirectory("switchboard-analytics-off-");
+        try
+        {
+            await using var live = EvalCommand.BuildHost(on.FullName, ["--Analytics:Live=true"]);
+            await using var quiet = EvalCommand.BuildHost(off.FullName, ["--Analytics:Live=false"]);
+            var desks = new List<(IServiceProvider Services, Organization Org, Guid Agent)>();
+            foreach (var host in new[] { live, quiet })
+            {
+                await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
+                var (org, agents) = await OrganizationAsync(host.Services, "America/New_York", 1, ct);
+                desks.Add((host.Services, org, agents[0]));
+            }
+            await CycleAsync(desks[0], 20, ct); // warm-up of both
+            await CycleAsync(desks[1], 20, ct);
+            var times = new List<double>[] { [], [] };
+            for (var round = 0; round < rounds; round++)
+            {
+                // Alternate which goes first, so that a busy moment of the machine falls on both.
+                foreach (var which in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                {
+                    times[which].AddRange(await CycleAsync(desks[which], iterations, ct));
+                }
+            }
+            double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
+            double Mean(List<double> xs) => xs.Average();
+            var (medOn, medOff) = (Median(times[0]), Median(times[1]));
+            Console.WriteLine($"escalate + assign + resolve, {times[0].Count} cycles each: live on median {medOn:0.00} ms mean {Mean(times[0]):0.00} ms; " +
+                              $"live off median {medOff:0.00} ms mean {Mean(times[1]):0.00} ms; added {(medOn / medOff - 1) * 100:0.0} % (median), " +
+                              $"{(Mean(times[0]) / Mean(times[1]) - 1) * 100:0.0} % (mean)");
+            await using var db = desks[0].Services.GetRequiredService<SystemDb>().CreateContext();
+            Console.WriteLine($"live rows written: {await db.AgentAnalytics.CountAsync(ct)}");
+            return 0;
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            try { on.Delete(recursive: true); off.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    /// <summary>Escalates a fresh session (auto-assigned to the online agent) and the agent resolves it; the time of each cycle in ms.</summary>
+    private static async Task<List<double>> CycleAsync((IServiceProvider Services, Organization Org, Guid Agent) desk, int count, CancellationToken ct)
+    {
+        var systemDb = desk.Services.GetRequiredService<SystemDb>();
+        var escalations = desk.Services.GetRequiredService<Escalations>();
+        var agentDesk = desk.Services.GetRequiredService<AgentDesk>();
+        var actor = new DeskActor(desk.Org.Id, desk.Agent, false);
+        var times = new List<double>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var session = new ChatbotSession { OrganizationId = desk.Org.Id, SessionToken = ChatbotSession.NewToken() };
+            await using (var db = systemDb.CreateContext())
+            {
+                db.Sessions.Add(session);
+                await db.SaveChangesAsync(ct);
+            }
+            var clock = Stopwatch.StartNew();
+            var result = await escalations.EscalateAsync(session.Id, new EscalationRequest(null, "Bench", "bench", 3, "{}", EscalationTriggers.Rule), ct);
+            if (result.Assignment?.Status != AssignStatus.Assigned) throw new InvalidOperationException("The benchmark's agent did not get the escalation.");
+            var resolved = await agentDesk.ResolveAsync(actor, session.Id, ct);
+            if (resolved.Status != DeskStatus.Ok) throw new InvalidOperationException("The benchmark's agent could not resolve.");
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        return times;
+    }
+
+    private static async Task<(Organization Org, List<Guid> Agents)> OrganizationAsync(IServiceProvider services, string timeZone, int agents, CancellationToken ct)
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var org = new Organization { Name = "Bench " + suffix, Slug = "bench-" + suffix, TimeZone = timeZone };
+        var ids = new List<Guid>();
+        await using var scope = services.CreateAsyncScope();
+        var manager = scope.ServiceProvider.GetRequiredService<UserManager<AppUser>>();
+        await using var db = services.GetRequiredService<SystemDb>().CreateContext();
+        db.Organizations.Add(org);
+        await db.SaveChangesAsync(ct);
+        for (var i = 0; i < agents; i++)
+        {
+            var (user, _) = await UserAccounts.CreateAsync(manager, $"agent{i}-{suffix}@example.test", $"Agent {i}", UserAccounts.NewPassword(), false);
+            ids.Add(user!.Id);
+            db.OrganizationMembers.Add(new OrganizationMember
+            {
+                OrganizationId = org.Id, UserId = user.Id, Role = OrgRoles.Agent, Availability = AgentAvailability.Online, MaxConcurrent = 1000,
+            });
+        }
+        await db.SaveChangesAsync(ct);
+        return (org, ids);
+    }
+
+    private sealed record Facts(int Escalations, int Assignments, int Ratings);
+
+    /// <summary>
+    /// Sessions spread over 2026: 60 % escalated (rule 70 %, customer 20 %, agent takeover 10 %), 15 % of those reassigned once,
+    /// 85 % resolved by the agent holding them (the rest handed back), 40 % of the resolved rated; written in batches.
+    /// </summary>
+    private static async Task<Facts> GenerateAsync(SystemDb systemDb, Organization org, List<Guid> agents, int count, CancellationToken ct)
+    {
+        var random = new Random(42);
+        var start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        int escalations = 0, assignments = 0, ratings = 0;
+        const int batch = 5000;
+        for (var done = 0; done < count; done += batch)
+        {
+            await using var db = systemDb.CreateContext();
+            db.ChangeTracker.AutoDetectChangesEnabled = false;
+            for (var i = done; i < Math.Min(count, done + batch); i++)
+            {
+                var created = start.AddSeconds(random.NextDouble() * 364 * 86400);
+                var session = new ChatbotSession { OrganizationId = org.Id, SessionToken = ChatbotSession.NewToken(), CreatedAt = created, UpdatedAt = created, Status = SessionStatus.Active };
+                db.Sessions.Add(session);
+                if (random.NextDouble() >= 0.6) continue;
+                var roll = random.NextDouble();
+                var escalation = new SessionEscalation
+                {
+                    OrganizationId = org.Id, SessionId = session.Id, Reason = "bench", EscalatedAt = created.AddMinutes(random.Next(1, 30)),
+                    Trigger = roll < 0.7 ? EscalationTriggers.Rule : roll < 0.9 ? EscalationTriggers.Customer : EscalationTriggers.Agent,
+                };
+                escalations++;
+                var agent = agents[random.Next(agents.Count)];
+                var at = escalation.EscalatedAt.AddMinutes(random.Next(0, 20));
+                var turn = new SessionAssignment { OrganizationId = org.Id, SessionId = session.Id, EscalationId = escalation.Id, AgentId = agent, How = AssignmentHow.Auto, AssignedAt = at };
+                db.Assignments.Add(turn);
+                assignments++;
+                if (random.NextDouble() < 0.15)
+                {
+                    var next = agents[random.Next(agents.Count)];
+                    var moved = at.AddMinutes(random.Next(1, 60));
+                    turn.ReleasedAt = moved;
+                    turn.ReleaseReason = "reassigned";
+                    turn = new SessionAssignment { OrganizationId = org.Id, SessionId = session.Id, EscalationId = escalation.Id, AgentId = next, How = AssignmentHow.Manual, AssignedAt = moved };
+                    db.Assignments.Add(turn);
+                    assignments++;
+                    agent = next;
+                    at = moved;
+                }
+                var ended = at.AddMinutes(random.Next(2, 240));
+                var resolved = random.NextDouble() < 0.85;
+                escalation.AssignedAgentId = agent;
+                escalation.AssignedAt = at;
+                escalation.EndedAt = ended;
+                escalation.Outcome = resolved ? EscalationOutcomes.Resolved : EscalationOutcomes.HandedBack;
+                escalation.EndedBy = agent;
+                turn.ReleasedAt = ended;
+                turn.ReleaseReason = escalation.Outcome;
+                db.Escalations.Add(escalation);
+                if (resolved)
+                {
+                    session.Status = SessionStatus.Resolved;
+                    if (random.NextDouble() < 0.4)
+                    {
+                        db.Csat.Add(new SessionCsat { OrganizationId = org.Id, SessionId = session.Id, Score = random.Next(1, 6), AgentId = agent, CreatedAt = ended.AddMinutes(random.Next(1, 30)) });
+                        ratings++;
+                    }
+                }
+            }
+            db.ChangeTracker.DetectChanges();
+            await db.SaveChangesAsync(ct);
+        }
+        return new Facts(escalations, assignments, ratings);
+    }
+}
