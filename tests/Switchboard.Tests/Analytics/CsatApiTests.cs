@@ -122,6 +122,7 @@ public abstract class CsatApiTests<TFactory>(TFactory factory) : IClassFixture<T
         Assert.False((await aiRating.Content.ReadFromJsonAsync<CsatResponse>(Ct))!.RatedAgent);
         Assert.Equal(desk.Bob, (await RatingsAsync(byAgent.Id)).Single().AgentId);
         Assert.Null((await RatingsAsync(handedBack.Id)).Single().AgentId);
+        Assert.True(await factory.Services.GetRequiredService<AgentAnalyticsUpdater>().IdleAsync(TimeSpan.FromSeconds(60), Ct));
         await using var db = factory.SystemContext();
         var bobToday = await db.AgentAnalytics.AsNoTracking().SingleAsync(a => a.OrganizationId == desk.Org.Id && a.AgentId == desk.Bob, Ct);
         Assert.Equal(5m, bobToday.CustomerSatisfactionScore);

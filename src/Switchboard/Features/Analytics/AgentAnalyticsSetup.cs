@@ -7,6 +7,7 @@ public static class AgentAnalyticsSetup
     {
         services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
         services.AddSingleton<AgentAnalyticsUpdater>();
+        services.AddHostedService<AgentAnalyticsLiveService>();
         return services;
     }
 }

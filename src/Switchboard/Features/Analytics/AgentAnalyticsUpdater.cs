@@ -19,6 +19,21 @@ public sealed record AgentDayFigures(Guid AgentId, DateOnly Date, int Conversati
     public bool IsEmpty => ConversationsHandled == 0 && AvgResolutionTimeMinutes == 0 && CustomerSatisfactionScore == 0 && AiEscalationsReceived == 0;
 }
 
+/// <summary>Runs the live recomputations queued by <see cref="AgentAnalyticsUpdater.Changed"/>.</summary>
+public sealed class AgentAnalyticsLiveService(AgentAnalyticsUpdater updater) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await updater.ProcessQueueAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
+
 /// <summary>What a rebuild changed.</summary>
 public sealed record RebuildResult(int Organizations, int Days, int Inserted, int Updated, int Deleted, int Unchanged);
 
@@ -32,6 +47,51 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
 {
     /// <summary>Days per batch of a rebuild: the facts of one organization for this many days are read at once.</summary>
     public const int RebuildBatchDays = 31;
+
+    private readonly System.Threading.Channels.Channel<Guid> _changed =
+        System.Threading.Channels.Channel.CreateUnbounded<Guid>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
+    private int _pending;
+
+    /// <summary>
+    /// A session's facts changed (committed): its agent-days are recomputed in the background (<see cref="AgentAnalyticsLiveService"/>),
+    /// off the caller's path. Lost only if the process stops first; a rebuild repairs that.
+    /// </summary>
+    public void Changed(Guid sessionId)
+    {
+        if (!options.CurrentValue.Live) return;
+        Interlocked.Increment(ref _pending);
+        if (!_changed.Writer.TryWrite(sessionId)) Interlocked.Decrement(ref _pending);
+    }
+
+    /// <summary>Changes queued and not yet recomputed.</summary>
+    public int Pending => Volatile.Read(ref _pending);
+
+    /// <summary>Waits until every queued change is recomputed (tests, benchmarks), at most <paramref name="timeout"/>.</summary>
+    public async Task<bool> IdleAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (Pending > 0)
+        {
+            if (DateTime.UtcNow > until) return false;
+            await Task.Delay(10, ct);
+        }
+        return true;
+    }
+
+    /// <summary>The background loop: recomputes each queued session's agent-days (duplicates queued meanwhile are recomputed once).</summary>
+    public async Task ProcessQueueAsync(CancellationToken ct)
+    {
+        while (await _changed.Reader.WaitToReadAsync(ct))
+        {
+            var batch = new List<Guid>();
+            while (batch.Count < 500 && _changed.Reader.TryRead(out var id)) batch.Add(id);
+            foreach (var sessionId in batch.Distinct())
+            {
+                await SessionChangedAsync(sessionId, ct);
+            }
+            Interlocked.Add(ref _pending, -batch.Count);
+        }
+    }
 
     /// <summary>
     /// Recomputes every agent-day this escalation's facts touch (its assignment turns' days, its resolution day,

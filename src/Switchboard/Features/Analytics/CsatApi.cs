@@ -60,7 +60,7 @@ public static class CsatApi
             if (await ExistingAsync(again, session.Id, ct) is { } first) return Repeat(first, score, comment);
             throw;
         }
-        await analytics.SessionChangedAsync(session.Id, ct);
+        analytics.Changed(session.Id);
         return TypedResults.Created($"/api/widget/sessions/{token}/csat", Response(rating));
     }
 

@@ -323,7 +323,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
     /// <summary>Tells the customer who joined and everyone watching the session who has it.</summary>
     private async Task<AssignResult> AnnounceAsync(SessionEscalation escalation, Guid agentId, CancellationToken ct)
     {
-        await analytics.EscalationChangedAsync(escalation.Id, ct); // the turn is committed; logs its own failures
+        analytics.Changed(escalation.SessionId); // the turn is committed: agent_analytics is recomputed in the background
         await using var db = systemDb.CreateContext();
         var name = await NameAsync(db, agentId, ct);
         events.Publish(new SessionAssigned(escalation.OrganizationId, escalation.SessionId, agentId, name));

@@ -191,7 +191,7 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
             await assignments.ReleaseAsync(db, escalation, outcome, ct, now);
         }
         await tx.CommitAsync(ct);
-        await analytics.EscalationChangedAsync(escalation.Id, ct); // after the commit; logs its own failures
+        analytics.Changed(sessionId); // after the commit: agent_analytics is recomputed in the background
         if (escalation.AssignedAgentId is not null) queue.Poke(organizationId);
     }
 
