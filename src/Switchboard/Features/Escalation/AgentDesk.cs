@@ -117,24 +117,25 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
     public async Task<DeskResult<AssignResult>> AssignAsync(DeskActor actor, Guid sessionId, Guid agentId, CancellationToken ct)
     {
         if (agentId != actor.UserId && !actor.IsAdmin) return Desk.Forbidden<AssignResult>("Only admins assign conversations to other agents.");
-        var session = await SessionAsync(actor, sessionId, ct);
+        await using var db = systemDb.CreateContext();
+        var session = await SessionAsync(db, actor, sessionId, ct);
         if (session is null) return SessionNotFound<AssignResult>(sessionId);
         if (session.Status == SessionStatus.Resolved) return Desk.Conflict<AssignResult>("sessionId", "This conversation is resolved.");
-        var escalation = await escalations.OpenAsync(sessionId, ct);
+        var escalation = await Escalations.OpenAsync(db, sessionId, ct);
         if (escalation is { AssignedAgentId: { } holder } && holder != agentId && !actor.IsAdmin)
         {
             return Desk.Conflict<AssignResult>("sessionId", "Another agent has this conversation; an admin can reassign it.");
         }
         if (escalation is null)
         {
-            if (!await HasRoomAsync(actor.OrganizationId, agentId, ct))
+            if (!await HasRoomAsync(db, actor.OrganizationId, agentId, ct))
             {
-                return Desk.Conflict<AssignResult>("agentId", $"{await NameAsync(agentId, ct)} cannot take it: offline, at capacity, or not an agent of this organization.");
+                return Desk.Conflict<AssignResult>("agentId", $"{await Assignments.NameAsync(db, agentId, ct)} cannot take it: offline, at capacity, or not an agent of this organization.");
             }
-            var name = await NameAsync(actor.UserId, ct);
+            var name = await Assignments.NameAsync(db, actor.UserId, ct);
             var escalated = await escalations.EscalateAsync(sessionId, EscalationRequest.AgentTookOver(name) with { AssignmentLogic = """{"strategy":"specific_agents","agent_ids":[]}""" }, ct);
             if (escalated.EscalationId is null) return Desk.Conflict<AssignResult>("sessionId", "This conversation is resolved.");
-            escalation = await escalations.OpenAsync(sessionId, ct);
+            escalation = await Escalations.OpenAsync(db, sessionId, ct);
             if (escalation is null) return Desk.Conflict<AssignResult>("sessionId", "The conversation changed meanwhile; reload it.");
         }
         var how = agentId == actor.UserId && escalation.AssignedAgentId is null ? AssignmentHow.Taken : AssignmentHow.Manual;
@@ -143,7 +144,7 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
         {
             AssignStatus.Assigned => result,
             AssignStatus.AgentUnavailable => Desk.Conflict<AssignResult>("agentId",
-                $"{await NameAsync(agentId, ct)} cannot take it: offline, at capacity, or not an agent of this organization."),
+                $"{await Assignments.NameAsync(db, agentId, ct)} cannot take it: offline, at capacity, or not an agent of this organization."),
             _ => Desk.Conflict<AssignResult>("sessionId", result.Detail ?? "The conversation is not waiting for an agent."),
         };
     }
@@ -153,18 +154,18 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
     {
         var errors = MessageLog.Validate(content, clientMessageId);
         if (errors.Count > 0) return Desk.Invalid<PostedMessage>(errors.Keys.First(), errors.Values.First()[0]);
-        var session = await SessionAsync(actor, sessionId, ct);
+        await using var db = systemDb.CreateContext();
+        var session = await SessionAsync(db, actor, sessionId, ct);
         if (session is null) return SessionNotFound<PostedMessage>(sessionId);
         if (session.Status == SessionStatus.Resolved) return Desk.Conflict<PostedMessage>("sessionId", "This conversation is resolved; the customer can start a new one.");
-        var escalation = await escalations.OpenAsync(sessionId, ct);
+        var escalation = await Escalations.OpenAsync(db, sessionId, ct);
         if (escalation?.AssignedAgentId != actor.UserId && !(actor.IsAdmin && escalation?.AssignedAgentId is not null))
         {
             var taken = await TakeAsync(actor, sessionId, ct);
             if (taken.Status != DeskStatus.Ok) return new DeskResult<PostedMessage>(taken.Status, null, taken.Field, taken.Detail);
         }
-        await using var db = systemDb.CreateContext();
         // The agent's display name travels with the message: customers may not read agents' accounts.
-        var author = System.Text.Json.JsonSerializer.Serialize(new { agent = new { id = actor.UserId, name = await NameAsync(actor.UserId, ct) } });
+        var author = System.Text.Json.JsonSerializer.Serialize(new { agent = new { id = actor.UserId, name = await Assignments.NameAsync(db, actor.UserId, ct) } });
         var posted = await MessageLog.AppendAsync(db, sessionId, MessageTypes.Agent, content!, clientMessageId, actor.UserId, ct, author);
         if (!posted.Duplicate)
         {
@@ -178,12 +179,12 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
     {
         if (string.IsNullOrWhiteSpace(content)) return Desk.Invalid<NoteResponse>("content", "The note is empty.");
         if (content.Length > MaxNoteLength) return Desk.Invalid<NoteResponse>("content", $"The note is {content.Length} characters long; the limit is {MaxNoteLength}.");
-        if (await SessionAsync(actor, sessionId, ct) is null) return SessionNotFound<NoteResponse>(sessionId);
         await using var db = systemDb.CreateContext();
+        if (await SessionAsync(db, actor, sessionId, ct) is null) return SessionNotFound<NoteResponse>(sessionId);
         var note = new SessionNote { OrganizationId = actor.OrganizationId, SessionId = sessionId, AgentId = actor.UserId, Content = content.Trim() };
         db.SessionNotes.Add(note);
         await db.SaveChangesAsync(ct);
-        var name = await NameAsync(actor.UserId, ct);
+        var name = await Assignments.NameAsync(db, actor.UserId, ct);
         // Internal: the widget's stream drops it; the inbox shows it.
         events.Publish(new MessageCreated(actor.OrganizationId, sessionId,
             new MessageResponse(note.Id, 0, "note", note.Content, note.CreatedAt, null, actor.UserId), Internal: true));
@@ -192,8 +193,8 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
 
     public async Task<DeskResult<List<NoteResponse>>> NotesAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
     {
-        if (await SessionAsync(actor, sessionId, ct) is null) return SessionNotFound<List<NoteResponse>>(sessionId);
         await using var db = systemDb.CreateContext();
+        if (await SessionAsync(db, actor, sessionId, ct) is null) return SessionNotFound<List<NoteResponse>>(sessionId);
         return await db.SessionNotes.AsNoTracking().Where(n => n.SessionId == sessionId && n.OrganizationId == actor.OrganizationId)
             .OrderBy(n => n.CreatedAt)
             .Select(n => new NoteResponse(n.Id, n.SessionId, n.AgentId, db.Users.Where(u => u.Id == n.AgentId).Select(u => u.DisplayName).FirstOrDefault() ?? "", n.Content, n.CreatedAt))
@@ -202,15 +203,17 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
 
     public async Task<DeskResult<bool>> TypingAsync(DeskActor actor, Guid sessionId, bool isTyping, CancellationToken ct)
     {
-        if (await SessionAsync(actor, sessionId, ct) is null) return SessionNotFound<bool>(sessionId);
-        events.Publish(new TypingChanged(actor.OrganizationId, sessionId, "agent", await NameAsync(actor.UserId, ct), isTyping));
+        await using var db = systemDb.CreateContext();
+        if (await SessionAsync(db, actor, sessionId, ct) is null) return SessionNotFound<bool>(sessionId);
+        events.Publish(new TypingChanged(actor.OrganizationId, sessionId, "agent", await Assignments.NameAsync(db, actor.UserId, ct), isTyping));
         return isTyping;
     }
 
     public async Task<DeskResult<bool>> ResolveAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
     {
-        if (await CheckHolderAsync(actor, sessionId, ct) is { } problem) return problem;
-        return await escalations.ResolveAsync(sessionId, actor.UserId, await NameAsync(actor.UserId, ct), ct) switch
+        await using var db = systemDb.CreateContext();
+        if (await CheckHolderAsync(db, actor, sessionId, ct) is { } problem) return problem;
+        return await escalations.ResolveAsync(sessionId, actor.UserId, await Assignments.NameAsync(db, actor.UserId, ct), ct) switch
         {
             EndStatus.Done => true,
             EndStatus.AlreadyResolved => Desk.Conflict<bool>("sessionId", "This conversation is already resolved."),
@@ -220,8 +223,9 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
 
     public async Task<DeskResult<bool>> HandBackAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
     {
-        if (await CheckHolderAsync(actor, sessionId, ct) is { } problem) return problem;
-        return await escalations.HandBackAsync(sessionId, actor.UserId, await NameAsync(actor.UserId, ct), ct) switch
+        await using var db = systemDb.CreateContext();
+        if (await CheckHolderAsync(db, actor, sessionId, ct) is { } problem) return problem;
+        return await escalations.HandBackAsync(sessionId, actor.UserId, await Assignments.NameAsync(db, actor.UserId, ct), ct) switch
         {
             EndStatus.Done => true,
             EndStatus.AlreadyResolved => Desk.Conflict<bool>("sessionId", "This conversation is resolved."),
@@ -232,8 +236,8 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
 
     public async Task<DeskResult<List<EscalationRecord>>> HistoryAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
     {
-        if (await SessionAsync(actor, sessionId, ct) is null) return SessionNotFound<List<EscalationRecord>>(sessionId);
         await using var db = systemDb.CreateContext();
+        if (await SessionAsync(db, actor, sessionId, ct) is null) return SessionNotFound<List<EscalationRecord>>(sessionId);
         var escalationRows = await db.Escalations.AsNoTracking().Where(e => e.SessionId == sessionId).OrderBy(e => e.EscalatedAt).ToListAsync(ct);
         var assignmentRows = await db.Assignments.AsNoTracking().Where(a => a.SessionId == sessionId).OrderBy(a => a.AssignedAt)
             .Select(a => new { a.EscalationId, Record = new AssignmentRecord(a.AgentId, db.Users.Where(u => u.Id == a.AgentId).Select(u => u.DisplayName).FirstOrDefault() ?? "",
@@ -269,11 +273,11 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
         return (await AgentsAsync(actor.OrganizationId, ct)).Single(a => a.UserId == actor.UserId);
     }
 
-    private async Task<DeskResult<bool>?> CheckHolderAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
+    private static async Task<DeskResult<bool>?> CheckHolderAsync(AppDbContext db, DeskActor actor, Guid sessionId, CancellationToken ct)
     {
-        var session = await SessionAsync(actor, sessionId, ct);
+        var session = await SessionAsync(db, actor, sessionId, ct);
         if (session is null) return SessionNotFound<bool>(sessionId);
-        var escalation = await escalations.OpenAsync(sessionId, ct);
+        var escalation = await Escalations.OpenAsync(db, sessionId, ct);
         if (escalation?.AssignedAgentId is { } holder && holder != actor.UserId && !actor.IsAdmin)
         {
             return Desk.Forbidden<bool>("Another agent has this conversation; only they or an admin can close it.");
@@ -281,29 +285,16 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
         return null;
     }
 
-    private async Task<bool> HasRoomAsync(Guid organizationId, Guid agentId, CancellationToken ct)
-    {
-        await using var db = systemDb.CreateContext();
-        return await db.OrganizationMembers.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == agentId
+    private static async Task<bool> HasRoomAsync(AppDbContext db, Guid organizationId, Guid agentId, CancellationToken ct) =>
+        await db.OrganizationMembers.AnyAsync(m => m.OrganizationId == organizationId && m.UserId == agentId
             && (m.Role == OrgRoles.Agent || m.Role == OrgRoles.Admin) && m.Availability != AgentAvailability.Offline
             && m.ActiveConversations < m.MaxConcurrent, ct);
-    }
 
     private sealed record SessionRow(Guid Id, string? Status);
 
-    private async Task<SessionRow?> SessionAsync(DeskActor actor, Guid sessionId, CancellationToken ct)
-    {
-        await using var db = systemDb.CreateContext();
-        return await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.OrganizationId == actor.OrganizationId)
+    private static async Task<SessionRow?> SessionAsync(AppDbContext db, DeskActor actor, Guid sessionId, CancellationToken ct) =>
+        await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId && s.OrganizationId == actor.OrganizationId)
             .Select(s => new SessionRow(s.Id, s.Status)).SingleOrDefaultAsync(ct);
-    }
-
-    private async Task<string> NameAsync(Guid userId, CancellationToken ct)
-    {
-        await using var db = systemDb.CreateContext();
-        var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleOrDefaultAsync(ct);
-        return string.IsNullOrWhiteSpace(user?.DisplayName) ? user?.Email ?? "An agent" : user.DisplayName;
-    }
 
     private static DeskResult<T> SessionNotFound<T>(Guid sessionId) => Desk.NotFound<T>("sessionId", $"Session {sessionId} does not exist in this organization.");
 

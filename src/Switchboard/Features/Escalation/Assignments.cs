@@ -334,7 +334,8 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         return new AssignResult(AssignStatus.Assigned, agentId, name);
     }
 
-    private static async Task<string> NameAsync(AppDbContext db, Guid userId, CancellationToken ct)
+    /// <summary>The name customers and colleagues see for an agent: the display name, else the e-mail address.</summary>
+    public static async Task<string> NameAsync(AppDbContext db, Guid userId, CancellationToken ct)
     {
         var user = await db.Users.AsNoTracking().Where(u => u.Id == userId).Select(u => new { u.DisplayName, u.Email }).SingleOrDefaultAsync(ct);
         return string.IsNullOrWhiteSpace(user?.DisplayName) ? user?.Email ?? "An agent" : user.DisplayName;

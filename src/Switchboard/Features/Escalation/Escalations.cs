@@ -122,11 +122,8 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
     }
 
     /// <summary>The open escalation of a session, if any.</summary>
-    public async Task<SessionEscalation?> OpenAsync(Guid sessionId, CancellationToken ct)
-    {
-        await using var db = systemDb.CreateContext();
-        return await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.SessionId == sessionId && e.EndedAt == null, ct);
-    }
+    public static async Task<SessionEscalation?> OpenAsync(AppDbContext db, Guid sessionId, CancellationToken ct) =>
+        await db.Escalations.AsNoTracking().SingleOrDefaultAsync(e => e.SessionId == sessionId && e.EndedAt == null, ct);
 
     /// <summary>Marks the session resolved, ends its escalation and frees the agent. <paramref name="by"/>: the agent, or null for the customer.</summary>
     public async Task<EndStatus> ResolveAsync(Guid sessionId, Guid? by, string byName, CancellationToken ct)

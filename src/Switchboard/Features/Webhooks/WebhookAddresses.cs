@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Switchboard.Net;
 
 namespace Switchboard.Features.Webhooks;
 
@@ -25,29 +26,15 @@ public static class WebhookAddresses
         IPAddress[] addresses;
         try
         {
-            addresses = await ResolveAsync(url.IdnHost, ct);
+            addresses = await PrivateAddresses.ResolveAsync(url.IdnHost, ct);
         }
         catch (SocketException e)
         {
             return $"The host name {url.Host} does not resolve ({e.Message}); check the URL.";
         }
-        return addresses.Any(IsPrivate)
+        return addresses.Any(PrivateAddresses.IsPrivate)
             ? $"{url.Host} is a private or local address; this server does not send webhooks into its own network (Webhooks:AllowPrivateAddresses)."
             : null;
-    }
-
-    public static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
-        IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
-
-    /// <summary>Loopback, RFC 1918, link-local, carrier-grade NAT, unspecified and IPv6 local ranges.</summary>
-    public static bool IsPrivate(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal) return true;
-        if (address.AddressFamily != AddressFamily.InterNetwork) return address.Equals(IPAddress.IPv6Any);
-        var b = address.GetAddressBytes();
-        return b[0] is 10 or 127 or 0 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127);
     }
 }
 

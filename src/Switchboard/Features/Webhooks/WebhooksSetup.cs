@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Switchboard.Net;
 
 namespace Switchboard.Features.Webhooks;
 
@@ -34,8 +35,8 @@ public static class WebhooksSetup
     private static async ValueTask<Stream> ConnectAsync(WebhookOptions options, SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = await WebhookAddresses.ResolveAsync(host, ct);
-        if (!options.AllowPrivateAddresses && addresses.Any(WebhookAddresses.IsPrivate))
+        var addresses = await PrivateAddresses.ResolveAsync(host, ct);
+        if (!options.AllowPrivateAddresses && addresses.Any(PrivateAddresses.IsPrivate))
         {
             throw new WebhookAddressException($"{host} resolves to a private or local address; webhooks are not sent into this server's network (Webhooks:AllowPrivateAddresses).");
         }

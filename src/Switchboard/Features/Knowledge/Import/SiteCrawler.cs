@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Xml.Linq;
 using Microsoft.Extensions.Options;
+using Switchboard.Net;
 
 namespace Switchboard.Features.Knowledge.Import;
 
@@ -263,26 +264,16 @@ public sealed class SiteCrawler(IHttpClientFactory httpClients, IOptions<Knowled
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(url.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct);
+            addresses = await PrivateAddresses.ResolveAsync(url.IdnHost, ct);
         }
         catch (SocketException e)
         {
             throw new ImportException("url", $"Could not reach {url}: the host name {url.Host} does not resolve ({e.Message}).");
         }
-        if (addresses.Any(IsPrivate))
+        if (addresses.Any(PrivateAddresses.IsPrivate))
         {
             throw new ImportException("url", $"{url.Host} is a private or local address; this server does not crawl its own network. Use `kb import` on the command line for internal sites.");
         }
-    }
-
-    private static bool IsPrivate(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
-        if (IPAddress.IsLoopback(address) || address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6UniqueLocal) return true;
-        if (address.AddressFamily != AddressFamily.InterNetwork) return address.Equals(IPAddress.IPv6Any);
-        var b = address.GetAddressBytes();
-        return b[0] is 10 or 127 or 0 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168) || (b[0] == 169 && b[1] == 254)
-            || (b[0] == 100 && b[1] is >= 64 and <= 127);
     }
 
     private static bool LooksLikeSitemap(Uri url) => url.AbsolutePath.EndsWith(".xml", StringComparison.OrdinalIgnoreCase);
