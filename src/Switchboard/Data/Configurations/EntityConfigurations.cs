@@ -231,6 +231,9 @@ internal sealed class SessionEscalationConfiguration(ProviderSql sql) : IEntityT
         e.HasIndex(x => new { x.OrganizationId, x.Priority, x.EscalatedAt }).HasFilter("ended_at IS NULL AND assigned_agent_id IS NULL")
             .HasDatabaseName("ix_session_escalations_queue");
         e.HasIndex(x => new { x.AssignedAgentId, x.EndedAt });
+        // A session's escalations (history, live analytics) and an organization's ended ones by time (analytics, dashboard).
+        e.HasIndex(x => x.SessionId, "ix_session_escalations_session");
+        e.HasIndex(x => new { x.OrganizationId, x.EndedAt }, "ix_session_escalations_org_ended");
     }
 }
 

@@ -701,6 +701,12 @@ namespace Switchboard.Data.Sqlite.Migrations
                         .HasDatabaseName("ix_session_escalations_queue")
                         .HasFilter("ended_at IS NULL AND assigned_agent_id IS NULL");
 
+                    b.HasIndex(new[] { "OrganizationId", "EndedAt" }, "ix_session_escalations_org_ended")
+                        .HasDatabaseName("ix_session_escalations_organization_id_ended_at");
+
+                    b.HasIndex(new[] { "SessionId" }, "ix_session_escalations_session")
+                        .HasDatabaseName("ix_session_escalations_session_id");
+
                     b.ToTable("session_escalations", null, t =>
                         {
                             t.HasCheckConstraint("ck_session_escalations_outcome", "outcome IS NULL OR outcome IN ('resolved', 'handed_back')");
