@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
 namespace Switchboard.Features.Analytics;
 
 public static class AgentAnalyticsSetup
@@ -6,6 +8,7 @@ public static class AgentAnalyticsSetup
     public static IServiceCollection AddAgentAnalytics(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
+        services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AgentAnalyticsUpdater>();
         services.AddHostedService<AgentAnalyticsLiveService>();
         return services;

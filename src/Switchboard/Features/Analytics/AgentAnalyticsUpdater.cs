@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Switchboard.Data;
@@ -10,6 +11,18 @@ public sealed class AnalyticsOptions
 {
     /// <summary>Recompute the touched agent-days as escalations, assignments and ratings happen (default true). Off: only a rebuild fills agent_analytics.</summary>
     public bool Live { get; set; } = true;
+
+    /// <summary>
+    /// How long live changes gather before their agent-days are recomputed (default 1000 ms, 0 to 60000): however many
+    /// conversations change meanwhile, each touched agent-day is recomputed once, off the path of the people chatting.
+    /// </summary>
+    public int LiveDelayMilliseconds { get; set; } = 1000;
+
+    /// <summary>
+    /// When the live loop starts, it first recomputes this many recent local days (today included) of every organization,
+    /// adding or correcting rows, so that changes queued when a node stopped are not lost (default 2, 0 to 366; 0: off).
+    /// </summary>
+    public int RepairDaysAtStartup { get; set; } = 2;
 }
 
 /// <summary>One agent's figures for one local day, as computed from the facts (docs/analytics.md).</summary>
@@ -43,7 +56,7 @@ public sealed record RebuildResult(int Organizations, int Days, int Inserted, in
 /// write the same numbers. Live: <see cref="EscalationChangedAsync"/> after an assignment, reassignment,
 /// resolution, hand-back or rating is committed. Rebuild: <see cref="RebuildAsync"/> for a date range.
 /// </summary>
-public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<AnalyticsOptions> options, ILogger<AgentAnalyticsUpdater> logger)
+public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<AnalyticsOptions> options, TimeProvider clock, ILogger<AgentAnalyticsUpdater> logger)
 {
     /// <summary>Days per batch of a rebuild: the facts of one organization for this many days are read at once.</summary>
     public const int RebuildBatchDays = 31;
@@ -51,10 +64,16 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     private readonly System.Threading.Channels.Channel<Guid> _changed =
         System.Threading.Channels.Channel.CreateUnbounded<Guid>(new System.Threading.Channels.UnboundedChannelOptions { SingleReader = true });
     private int _pending;
+    private long _recomputations;
+    private long _liveTicks;
+    private TaskCompletionSource _flush = NewFlush();
+
+    private static TaskCompletionSource NewFlush() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// A session's facts changed (committed): its agent-days are recomputed in the background (<see cref="AgentAnalyticsLiveService"/>),
-    /// off the caller's path. Lost only if the process stops first; a rebuild repairs that.
+    /// off the caller's path, together with everything else that changed within <see cref="AnalyticsOptions.LiveDelayMilliseconds"/>.
+    /// Lost only if the process stops first; the start-up repair (<see cref="AnalyticsOptions.RepairDaysAtStartup"/>) or a rebuild mends that.
     /// </summary>
     public void Changed(Guid sessionId)
     {
@@ -66,30 +85,109 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     /// <summary>Changes queued and not yet recomputed.</summary>
     public int Pending => Volatile.Read(ref _pending);
 
-    /// <summary>Waits until every queued change is recomputed (tests, benchmarks), at most <paramref name="timeout"/>.</summary>
-    public async Task<bool> IdleAsync(TimeSpan timeout, CancellationToken ct)
+    /// <summary>Agent-day groups (one organization, one local day, its touched agents) recomputed live so far.</summary>
+    public long Recomputations => Interlocked.Read(ref _recomputations);
+
+    /// <summary>Time spent recomputing live changes so far (what the background work costs the server).</summary>
+    public TimeSpan LiveWork => TimeSpan.FromTicks(Interlocked.Read(ref _liveTicks));
+
+    /// <summary>Recompute what is queued now instead of at the end of the gathering delay.</summary>
+    public void Flush() => Volatile.Read(ref _flush).TrySetResult();
+
+    /// <summary>
+    /// Waits until every queued change is recomputed (tests, benchmarks, shutdown), at most <paramref name="timeout"/>;
+    /// <paramref name="flush"/>: without waiting for the gathering delay.
+    /// </summary>
+    public async Task<bool> IdleAsync(TimeSpan timeout, CancellationToken ct, bool flush = true)
     {
         var until = DateTime.UtcNow + timeout;
         while (Pending > 0)
         {
             if (DateTime.UtcNow > until) return false;
+            if (flush) Flush();
             await Task.Delay(10, ct);
         }
         return true;
     }
 
-    /// <summary>The background loop: recomputes each queued session's agent-days (duplicates queued meanwhile are recomputed once).</summary>
+    /// <summary>
+    /// The background loop: first the start-up repair, then, whenever changes arrive, gathers for the configured delay and
+    /// recomputes every agent-day the gathered sessions touch, each once.
+    /// </summary>
     public async Task ProcessQueueAsync(CancellationToken ct)
     {
-        while (await _changed.Reader.WaitToReadAsync(ct))
+        // Counted as pending (before the first await, so within the host's start) so that IdleAsync also waits for the repair.
+        Interlocked.Increment(ref _pending);
+        try
         {
+            await RepairRecentDaysAsync(ct);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pending);
+        }
+        while (true)
+        {
+            // A flush applies to the changes queued when it was asked for: those are done now.
+            Volatile.Write(ref _flush, NewFlush());
+            if (!await _changed.Reader.WaitToReadAsync(ct)) break;
+            await GatherAsync(ct);
             var batch = new List<Guid>();
-            while (batch.Count < 500 && _changed.Reader.TryRead(out var id)) batch.Add(id);
-            foreach (var sessionId in batch.Distinct())
+            while (_changed.Reader.TryRead(out var id)) batch.Add(id);
+            try
             {
-                await SessionChangedAsync(sessionId, ct);
+                await SessionsChangedAsync([.. batch.Distinct()], ct);
             }
-            Interlocked.Add(ref _pending, -batch.Count);
+            finally
+            {
+                Interlocked.Add(ref _pending, -batch.Count);
+            }
+        }
+    }
+
+    private async Task GatherAsync(CancellationToken ct)
+    {
+        var delay = Math.Clamp(options.CurrentValue.LiveDelayMilliseconds, 0, 60_000);
+        var flush = Volatile.Read(ref _flush);
+        if (delay == 0 || flush.Task.IsCompleted) return;
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        await Task.WhenAny(Task.Delay(delay, wake.Token), flush.Task);
+        await wake.CancelAsync();
+        ct.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>
+    /// Recomputes the last <see cref="AnalyticsOptions.RepairDaysAtStartup"/> local days of every organization, adding and correcting
+    /// rows (never deleting: live facts only grow). Changes queued while it runs are recomputed after it, so nothing it reads is stale.
+    /// </summary>
+    public async Task RepairRecentDaysAsync(CancellationToken ct)
+    {
+        var days = Math.Clamp(options.CurrentValue.RepairDaysAtStartup, 0, 366);
+        if (!options.CurrentValue.Live || days == 0) return;
+        try
+        {
+            List<(Guid Id, string? TimeZone)> organizations;
+            await using (var db = systemDb.CreateContext())
+            {
+                organizations = [.. (await db.Organizations.AsNoTracking().Select(o => new { o.Id, o.TimeZone }).ToListAsync(ct)).Select(o => (o.Id, o.TimeZone))];
+            }
+            int inserted = 0, updated = 0;
+            foreach (var (id, timeZone) in organizations)
+            {
+                var today = LocalDate(clock.GetUtcNow(), Zone(timeZone));
+                var (i, u, _, _) = await RecomputeAsync(id, today.AddDays(1 - days), today, null, ct, deleteUnsupported: false);
+                inserted += i;
+                updated += u;
+            }
+            if (inserted + updated > 0)
+            {
+                logger.LogWarning("agent_analytics repaired at start-up: {Inserted} rows added and {Updated} corrected over the last {Days} days " +
+                                  "(live updates were lost when the server stopped)", inserted, updated, days);
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogError(e, "agent_analytics could not be repaired at start-up; run `switchboard analytics rebuild` for the last days");
         }
     }
 
@@ -100,57 +198,88 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     public async Task EscalationChangedAsync(Guid escalationId, CancellationToken ct)
     {
         if (!options.CurrentValue.Live) return;
-        try
+        Guid? sessionId;
+        await using (var db = systemDb.CreateContext())
         {
-            await using var db = systemDb.CreateContext();
-            var escalation = await db.Escalations.AsNoTracking().Where(e => e.Id == escalationId)
-                .Select(e => new { e.OrganizationId, e.SessionId }).SingleOrDefaultAsync(ct);
-            if (escalation is null) return;
-            await SessionChangedAsync(db, escalation.OrganizationId, escalation.SessionId, ct);
+            sessionId = await db.Escalations.AsNoTracking().Where(e => e.Id == escalationId).Select(e => (Guid?)e.SessionId).SingleOrDefaultAsync(ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            logger.LogError(e, "agent_analytics could not be updated for escalation {Escalation}; `analytics rebuild` repairs it", escalationId);
-        }
+        if (sessionId is not null) await SessionsChangedAsync([sessionId.Value], ct);
     }
 
     /// <summary>As <see cref="EscalationChangedAsync"/>, for every escalation and the rating of a session.</summary>
-    public async Task SessionChangedAsync(Guid sessionId, CancellationToken ct)
+    public Task SessionChangedAsync(Guid sessionId, CancellationToken ct) => SessionsChangedAsync([sessionId], ct);
+
+    /// <summary>
+    /// Recomputes every agent-day the facts of these sessions touch, each (organization, day) once for all its touched agents.
+    /// A failure is logged per day and does not stop the others; a rebuild repairs it.
+    /// </summary>
+    public async Task SessionsChangedAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
     {
-        if (!options.CurrentValue.Live) return;
+        if (!options.CurrentValue.Live || sessionIds.Count == 0) return;
+        var started = Stopwatch.GetTimestamp();
         try
         {
-            await using var db = systemDb.CreateContext();
-            var organizationId = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId).Select(s => (Guid?)s.OrganizationId).SingleOrDefaultAsync(ct);
-            if (organizationId is null) return;
-            await SessionChangedAsync(db, organizationId.Value, sessionId, ct);
+            await RecomputeSessionsAsync(sessionIds, ct);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        finally
         {
-            logger.LogError(e, "agent_analytics could not be updated for session {Session}; `analytics rebuild` repairs it", sessionId);
+            Interlocked.Add(ref _liveTicks, Stopwatch.GetElapsedTime(started).Ticks);
         }
     }
 
-    private async Task SessionChangedAsync(AppDbContext db, Guid organizationId, Guid sessionId, CancellationToken ct)
+    private async Task RecomputeSessionsAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
     {
-        var zone = await ZoneAsync(db, organizationId, ct);
-        var turns = await db.Assignments.AsNoTracking().Where(a => a.SessionId == sessionId)
-            .Select(a => new { a.AgentId, a.AssignedAt, a.ReleaseReason, a.EscalationId }).ToListAsync(ct);
-        var ends = await db.Escalations.AsNoTracking().Where(e => e.SessionId == sessionId && e.EndedAt != null)
-            .Select(e => new { e.Id, EndedAt = e.EndedAt!.Value }).ToListAsync(ct);
-        var ratings = await db.Csat.AsNoTracking().Where(c => c.SessionId == sessionId && c.AgentId != null)
-            .Select(c => new { AgentId = c.AgentId!.Value, c.CreatedAt }).ToListAsync(ct);
-        var touched = new HashSet<(Guid Agent, DateOnly Date)>();
-        foreach (var turn in turns)
+        HashSet<(Guid Organization, DateOnly Date, Guid Agent)> touched;
+        try
         {
-            touched.Add((turn.AgentId, LocalDate(turn.AssignedAt, zone)));
-            if (ends.FirstOrDefault(e => e.Id == turn.EscalationId) is { } end) touched.Add((turn.AgentId, LocalDate(end.EndedAt, zone)));
+            touched = await TouchedAsync(sessionIds, ct);
         }
-        foreach (var rating in ratings) touched.Add((rating.AgentId, LocalDate(rating.CreatedAt, zone)));
-        foreach (var day in touched.GroupBy(t => t.Date))
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            await RecomputeAsync(organizationId, day.Key, day.Key, [.. day.Select(t => t.Agent)], ct);
+            logger.LogError(e, "agent_analytics could not be updated for {Count} changed sessions; `analytics rebuild` repairs it", sessionIds.Count);
+            return;
         }
+        foreach (var day in touched.GroupBy(t => (t.Organization, t.Date)))
+        {
+            try
+            {
+                await RecomputeAsync(day.Key.Organization, day.Key.Date, day.Key.Date, [.. day.Select(t => t.Agent)], ct);
+                Interlocked.Increment(ref _recomputations);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogError(e, "agent_analytics could not be updated for organization {Organization} on {Date}; `analytics rebuild --from {Date} --to {Date}` repairs it",
+                    day.Key.Organization, day.Key.Date, day.Key.Date, day.Key.Date);
+            }
+        }
+    }
+
+    /// <summary>The (organization, local day, agent) triples the sessions' assignment turns, resolutions and ratings fall on.</summary>
+    private async Task<HashSet<(Guid Organization, DateOnly Date, Guid Agent)>> TouchedAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
+    {
+        await using var db = systemDb.CreateContext();
+        var touched = new HashSet<(Guid, DateOnly, Guid)>();
+        var zones = new Dictionary<Guid, TimeZoneInfo>();
+        async Task<TimeZoneInfo> ZoneOf(Guid organizationId) =>
+            zones.TryGetValue(organizationId, out var zone) ? zone : zones[organizationId] = await ZoneAsync(db, organizationId, ct);
+        foreach (var chunk in sessionIds.Chunk(500))
+        {
+            var ids = chunk.ToList();
+            var turns = await db.Assignments.AsNoTracking().Where(a => ids.Contains(a.SessionId))
+                .Select(a => new { a.OrganizationId, a.AgentId, a.AssignedAt, a.EscalationId }).ToListAsync(ct);
+            var ends = await db.Escalations.AsNoTracking().Where(e => ids.Contains(e.SessionId) && e.EndedAt != null)
+                .Select(e => new { e.Id, EndedAt = e.EndedAt!.Value }).ToDictionaryAsync(e => e.Id, e => e.EndedAt, ct);
+            var ratings = await db.Csat.AsNoTracking().Where(c => ids.Contains(c.SessionId) && c.AgentId != null)
+                .Select(c => new { c.OrganizationId, AgentId = c.AgentId!.Value, c.CreatedAt }).ToListAsync(ct);
+            foreach (var turn in turns)
+            {
+                var zone = await ZoneOf(turn.OrganizationId);
+                touched.Add((turn.OrganizationId, LocalDate(turn.AssignedAt, zone), turn.AgentId));
+                if (ends.TryGetValue(turn.EscalationId, out var ended)) touched.Add((turn.OrganizationId, LocalDate(ended, zone), turn.AgentId));
+            }
+            foreach (var rating in ratings) touched.Add((rating.OrganizationId, LocalDate(rating.CreatedAt, await ZoneOf(rating.OrganizationId)), rating.AgentId));
+        }
+        return touched;
     }
 
     /// <summary>
@@ -158,7 +287,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     /// agents or all: writes the rows the facts support, deletes the others. Retried when a concurrent update inserted the same row first.
     /// </summary>
     public async Task<(int Inserted, int Updated, int Deleted, int Unchanged)> RecomputeAsync(Guid organizationId, DateOnly from, DateOnly to,
-        IReadOnlyCollection<Guid>? agents, CancellationToken ct)
+        IReadOnlyCollection<Guid>? agents, CancellationToken ct, bool deleteUnsupported = true)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -167,7 +296,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
                 await using var db = systemDb.CreateContext();
                 var zone = await ZoneAsync(db, organizationId, ct);
                 var figures = await ComputeAsync(db, organizationId, zone, from, to, agents, ct);
-                return await WriteAsync(db, organizationId, from, to, agents, figures, ct);
+                return await WriteAsync(db, organizationId, from, to, agents, figures, deleteUnsupported, ct);
             }
             catch (DbUpdateException) when (attempt < 3)
             {
@@ -295,7 +424,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     private static decimal Round2(decimal value) => Math.Round(value, 2, MidpointRounding.AwayFromZero);
 
     private static async Task<(int Inserted, int Updated, int Deleted, int Unchanged)> WriteAsync(AppDbContext db, Guid organizationId, DateOnly from, DateOnly to,
-        IReadOnlyCollection<Guid>? agents, Dictionary<(Guid Agent, DateOnly Date), AgentDayFigures> figures, CancellationToken ct)
+        IReadOnlyCollection<Guid>? agents, Dictionary<(Guid Agent, DateOnly Date), AgentDayFigures> figures, bool deleteUnsupported, CancellationToken ct)
     {
         var agentList = agents?.ToList();
         var query = db.AgentAnalytics.Where(a => a.OrganizationId == organizationId && a.Date >= from && a.Date <= to);
@@ -307,6 +436,11 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         {
             if (!seen.Add((row.AgentId, row.Date)) || !figures.TryGetValue((row.AgentId, row.Date), out var f))
             {
+                if (!deleteUnsupported)
+                {
+                    unchanged++;
+                    continue;
+                }
                 db.AgentAnalytics.Remove(row); // no longer supported by the facts (or a duplicate from before the unique index)
                 deleted++;
                 continue;
@@ -345,6 +479,9 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     public static async Task<TimeZoneInfo> ZoneAsync(AppDbContext db, Guid organizationId, CancellationToken ct)
     {
         var id = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId).Select(o => o.TimeZone).SingleOrDefaultAsync(ct);
-        return TimeZoneInfo.TryFindSystemTimeZoneById(string.IsNullOrWhiteSpace(id) ? "UTC" : id, out var zone) ? zone : TimeZoneInfo.Utc;
+        return Zone(id);
     }
+
+    private static TimeZoneInfo Zone(string? id) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(string.IsNullOrWhiteSpace(id) ? "UTC" : id, out var zone) ? zone : TimeZoneInfo.Utc;
 }
