@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Switchboard.Cli;
 using Switchboard.Data;
 using Switchboard.Features.Accounts;
@@ -50,50 +51,74 @@ public static class AnalyticsBenchmark
         }
     }
 
-    public static async Task<int> OverheadAsync(int iterations, int rounds, CancellationToken ct)
+    /// <summary>
+    /// One server and one database; rounds alternate live analytics on and off (the options are switched in place), so that
+    /// both settings see the same process, caches and database size. <paramref name="control"/>: both settings off (A/A).
+    /// </summary>
+    public static async Task<int> OverheadAsync(int iterations, int rounds, bool control, CancellationToken ct)
     {
-        var on = Directory.CreateTempSubdirectory("switchboard-analytics-on-");
-        var off = Directory.CreateTempSubdirectory("switchboard-analytics-off-");
+        var directory = Directory.CreateTempSubdirectory("switchboard-analytics-overhead-");
         try
         {
-            await using var live = EvalCommand.BuildHost(on.FullName, ["--Analytics:Live=true"]);
-            await using var quiet = EvalCommand.BuildHost(off.FullName, ["--Analytics:Live=false"]);
-            var desks = new List<(IServiceProvider Services, Organization Org, Guid Agent)>();
-            foreach (var host in new[] { live, quiet })
+            await using var host = EvalCommand.BuildHost(directory.FullName, ["--Analytics:Live=true"]);
+            var services = host.Services;
+            await services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
+            var (org, agents) = await OrganizationAsync(services, "America/New_York", 1, ct);
+            var desk = (services, org, agents[0]);
+            var updater = services.GetRequiredService<AgentAnalyticsUpdater>();
+            var cache = services.GetRequiredService<IOptionsMonitorCache<AnalyticsOptions>>();
+            void Live(bool on)
             {
-                await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
-                var (org, agents) = await OrganizationAsync(host.Services, "America/New_York", 1, ct);
-                desks.Add((host.Services, org, agents[0]));
+                cache.TryRemove(Options.DefaultName);
+                cache.TryAdd(Options.DefaultName, new AnalyticsOptions { Live = on && !control });
             }
+
             // The host is not started (no web server): run the live service's loop as the hosted service would.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var liveLoop = live.Services.GetRequiredService<AgentAnalyticsUpdater>().ProcessQueueAsync(stop.Token);
-            await CycleAsync(desks[0], 20, ct); // warm-up of both
-            await CycleAsync(desks[1], 20, ct);
-            var times = new List<double>[] { [], [] };
-            var messages = new List<double>[] { [], [] };
-            for (var round = 0; round < rounds; round++)
+            var liveLoop = updater.ProcessQueueAsync(stop.Token);
+            Live(true);
+            await CycleAsync(desk, 20, ct); // warm-up
+            await updater.IdleAsync(TimeSpan.FromMinutes(2), ct);
+            // Per pair of rounds (on, off): the ratio of their medians and of their means; the pairs' medians are reported.
+            var cycleRatios = new List<(double Median, double Mean)>();
+            var messageRatios = new List<(double Median, double Mean)>();
+            var all = new List<double>[] { [], [], [], [] };
+            var timedOn = TimeSpan.Zero;
+            for (var pair = 0; pair < rounds; pair++)
             {
-                // Alternate which goes first, so that a busy moment of the machine falls on both.
-                foreach (var which in round % 2 == 0 ? new[] { 0, 1 } : [1, 0])
+                var round = new List<double>[] { [], [], [], [] };
+                // Alternate which setting goes first, so that a busy moment of the machine and the database's growth fall on both.
+                foreach (var on in pair % 2 == 0 ? new[] { true, false } : [false, true])
                 {
-                    times[which].AddRange(await CycleAsync(desks[which], iterations, ct, messages[which]));
-                    // The live updates queued meanwhile finish before the next batch (they ran alongside the timed ones).
-                    await desks[which].Services.GetRequiredService<AgentAnalyticsUpdater>().IdleAsync(TimeSpan.FromMinutes(2), ct);
+                    Live(on);
+                    var clock = Stopwatch.StartNew();
+                    var which = on ? 0 : 1;
+                    round[which].AddRange(await CycleAsync(desk, iterations, ct, round[which + 2]));
+                    if (on) timedOn += clock.Elapsed;
+                    // The live updates still gathering finish before the next round (as they would a second later).
+                    await updater.IdleAsync(TimeSpan.FromMinutes(2), ct, flush: false);
                 }
+                cycleRatios.Add((Median(round[0]) / Median(round[1]), round[0].Average() / round[1].Average()));
+                messageRatios.Add((Median(round[2]) / Median(round[3]), round[2].Average() / round[3].Average()));
+                for (var i = 0; i < 4; i++) all[i].AddRange(round[i]);
             }
-            double Median(List<double> xs) => xs.Order().ElementAt(xs.Count / 2);
-            double Mean(List<double> xs) => xs.Average();
-            var (medOn, medOff) = (Median(times[0]), Median(times[1]));
-            Console.WriteLine($"escalate + assign + resolve, {times[0].Count} cycles each: live on median {medOn:0.00} ms mean {Mean(times[0]):0.00} ms; " +
-                              $"live off median {medOff:0.00} ms mean {Mean(times[1]):0.00} ms; added {(medOn / medOff - 1) * 100:0.0} % (median), " +
-                              $"{(Mean(times[0]) / Mean(times[1]) - 1) * 100:0.0} % (mean)");
-            Console.WriteLine($"customer message path (store, publish, escalation rules), {messages[0].Count} messages each: live on median {Median(messages[0]):0.00} ms " +
-                              $"mean {Mean(messages[0]):0.00} ms; live off median {Median(messages[1]):0.00} ms mean {Mean(messages[1]):0.00} ms; " +
-                              $"added {(Median(messages[0]) / Median(messages[1]) - 1) * 100:0.0} % (median), {(Mean(messages[0]) / Mean(messages[1]) - 1) * 100:0.0} % (mean)");
-            await desks[0].Services.GetRequiredService<AgentAnalyticsUpdater>().IdleAsync(TimeSpan.FromMinutes(2), ct);
-            await using var db = desks[0].Services.GetRequiredService<SystemDb>().CreateContext();
-            Console.WriteLine($"live rows written: {await db.AgentAnalytics.CountAsync(ct)}");
+            static double Median(IEnumerable<double> xs)
+            {
+                var sorted = xs.Order().ToList();
+                return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+            }
+            static string Added(double ratio) => $"{(ratio - 1) * 100:+0.0;-0.0} %";
+            static string Range(IEnumerable<double> ratios) => $"[{Added(ratios.Min())} … {Added(ratios.Max())}]";
+            var label = control ? "control (both settings off, A/A): " : "";
+            Console.WriteLine($"{label}escalate + assign + resolve, {rounds} round pairs × {iterations} cycles: median live on {Median(all[0]):0.00} ms, off {Median(all[1]):0.00} ms ({Added(Median(all[0]) / Median(all[1]))}); " +
+                              $"added per pair: median {Added(Median(cycleRatios.Select(r => r.Median)))} {Range(cycleRatios.Select(r => r.Median))}, " +
+                              $"mean {Added(Median(cycleRatios.Select(r => r.Mean)))} {Range(cycleRatios.Select(r => r.Mean))}");
+            Console.WriteLine($"{label}customer message path (store, publish, escalation rules), {rounds} round pairs × {iterations} messages: median live on {Median(all[2]):0.00} ms, " +
+                              $"off {Median(all[3]):0.00} ms ({Added(Median(all[2]) / Median(all[3]))}); added per pair: median {Added(Median(messageRatios.Select(r => r.Median)))} {Range(messageRatios.Select(r => r.Median))}, " +
+                              $"mean {Added(Median(messageRatios.Select(r => r.Mean)))} {Range(messageRatios.Select(r => r.Mean))}");
+            await using var db = services.GetRequiredService<SystemDb>().CreateContext();
+            Console.WriteLine($"live recomputations: {updater.Recomputations} (agent-day groups), {updater.LiveWork.TotalMilliseconds:0} ms of background work " +
+                              $"= {updater.LiveWork / timedOn * 100:0.0} % of the {timedOn.TotalSeconds:0.0} s timed with live on; rows: {await db.AgentAnalytics.CountAsync(ct)}");
             await stop.CancelAsync();
             try { await liveLoop; } catch (OperationCanceledException) { }
             return 0;
@@ -101,7 +126,7 @@ public static class AnalyticsBenchmark
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            try { on.Delete(recursive: true); off.Delete(recursive: true); } catch (IOException) { }
+            try { directory.Delete(recursive: true); } catch (IOException) { }
         }
     }
 

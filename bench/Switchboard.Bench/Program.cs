@@ -44,10 +44,11 @@ var analyticsRebuild = new Command("analytics-rebuild", "Time of `analytics rebu
     analyticsSessions, analyticsAgents,
 };
 analyticsRebuild.SetAction((r, ct) => AnalyticsBenchmark.RebuildAsync(r.GetValue(analyticsSessions), r.GetValue(analyticsAgents), ct));
-var cycles = new Option<int>("--cycles") { Description = "Escalate-assign-resolve cycles per round and setting.", DefaultValueFactory = _ => 50 };
-var rounds = new Option<int>("--rounds") { Description = "Rounds, alternating live analytics on and off.", DefaultValueFactory = _ => 6 };
-var analyticsOverhead = new Command("analytics-overhead", "Latency of escalate + assign + resolve with live agent_analytics on and off (temporary SQLite).") { cycles, rounds };
-analyticsOverhead.SetAction((r, ct) => AnalyticsBenchmark.OverheadAsync(r.GetValue(cycles), r.GetValue(rounds), ct));
+var cycles = new Option<int>("--cycles") { Description = "Escalate-assign-resolve cycles per round and setting.", DefaultValueFactory = _ => 100 };
+var rounds = new Option<int>("--rounds") { Description = "Pairs of rounds, live analytics on and off in alternating order.", DefaultValueFactory = _ => 40 };
+var control = new Option<bool>("--control") { Description = "Both servers with live analytics off: the difference two identical servers show (A/A)." };
+var analyticsOverhead = new Command("analytics-overhead", "Latency of escalate + assign + resolve with live agent_analytics on and off (temporary SQLite).") { cycles, rounds, control };
+analyticsOverhead.SetAction((r, ct) => AnalyticsBenchmark.OverheadAsync(r.GetValue(cycles), r.GetValue(rounds), r.GetValue(control), ct));
 
 var root = new RootCommand("Switchboard benchmarks.") { retrieval, nudge, detectors, analyticsRebuild, analyticsOverhead };
 return await root.Parse(args).InvokeAsync();
