@@ -28,7 +28,7 @@ public sealed class AnalyticsDashboardTests
     }
 
     [Fact(Timeout = 120_000)]
-    public async Task AnAdminSeesTheSeededFiguresTheChartsRenderAndTheDailyCsvDownloadsWithItsRows()
+    public async Task AnAdminSeesTheSeededFiguresTheChartsRenderAndEveryTablesCsvDownloadsWithItsRows()
     {
         var ct = TestContext.Current.CancellationToken;
         var org = await ConsoleAccounts.CreateOrganizationAsync(_fixture.Server);
@@ -63,15 +63,33 @@ public sealed class AnalyticsDashboardTests
         await Expect(page.Locator(".analytics-top-articles .table-empty")).ToHaveTextAsync("No article has outcomes yet.");
         await Screenshots.TakeAsync(page, "analytics-dashboard", fullPage: true);
 
-        // The daily CSV of the period shown: the console's cookie signs the API request.
-        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator("#daily-chart a.csv-daily").ClickAsync());
-        var path = await download.PathAsync();
-        var lines = (await File.ReadAllLinesAsync(path, ct)).Where(l => l.Length > 0).ToList();
+        // Every table's CSV of the period shown, from its "Download CSV" link: the console's cookie signs the API request.
+        var lines = await DownloadAsync(page, "daily", ct);
         Assert.Equal("date,conversations,escalated,resolved_by_ai,csat_average,csat_count", lines[0]);
         Assert.Equal(AnalyticsDashboard.DefaultDays + 1, lines.Count);
         Assert.Contains($"{Day(seeded.Day1)},2,0,2,5,1", lines);
         Assert.Contains($"{Day(seeded.Day2)},2,2,0,4,1", lines);
         Assert.Contains($"{Day(seeded.Day2.AddDays(1))},0,0,0,,0", lines);
+
+        lines = await DownloadAsync(page, "rules", ct);
+        Assert.Equal("rule_id,rule_name,escalations", lines[0]);
+        Assert.Equal(3, lines.Count);
+        Assert.Contains(lines, l => l.EndsWith(",Angry customer,1", StringComparison.Ordinal));
+
+        lines = await DownloadAsync(page, "agents", ct);
+        Assert.Equal(["agent_id,display_name,conversations_handled,avg_resolution_minutes,csat_average,csat_count,ai_escalations_received",
+            $"{seeded.AgentId},{seeded.AgentName},2,26.5,4,1,2"], lines);
+
+        Assert.Equal(["list,rank,article_id,title,effectiveness_score,usage_count,is_global"], await DownloadAsync(page, "articles", ct));
+        Assert.Equal(["example,count,last_seen"], await DownloadAsync(page, "gaps", ct));
+    }
+
+    /// <summary>Clicks the (first) "Download CSV" link of the table; the downloaded file's non-empty lines.</summary>
+    private static async Task<List<string>> DownloadAsync(IPage page, string table, CancellationToken ct)
+    {
+        var download = await page.RunAndWaitForDownloadAsync(() => page.Locator($"a.csv-{table}").First.ClickAsync());
+        Assert.Contains(table, download.SuggestedFilename, StringComparison.Ordinal);
+        return [.. (await File.ReadAllLinesAsync(await download.PathAsync(), ct)).Where(l => l.Length > 0)];
     }
 
     [Fact(Timeout = 120_000)]
