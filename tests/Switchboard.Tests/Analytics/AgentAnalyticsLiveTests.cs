@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Switchboard.Features.Analytics;
@@ -101,30 +99,14 @@ public abstract class AgentAnalyticsLiveTests<TFactory>(TFactory factory) : ICla
 }
 
 /// <summary>A clocked server whose live updates gather for up to a minute (flushed by IdleAsync).</summary>
-public sealed class SqliteGatheringFactory : SqliteFactory, IClockedFactory
+public sealed class SqliteGatheringFactory : SqliteClockFactory
 {
-    public TestClock Clock { get; } = new();
-
     protected override void Configure(Dictionary<string, string?> settings) => settings["Analytics:LiveDelayMilliseconds"] = "60000";
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-    }
 }
 
-public sealed class PostgresGatheringFactory : PostgresFactory, IClockedFactory
+public sealed class PostgresGatheringFactory : PostgresClockFactory
 {
-    public TestClock Clock { get; } = new();
-
     protected override void Configure(Dictionary<string, string?> settings) => settings["Analytics:LiveDelayMilliseconds"] = "60000";
-
-    protected override void ConfigureWebHost(IWebHostBuilder builder)
-    {
-        base.ConfigureWebHost(builder);
-        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
-    }
 }
 
 public sealed class SqliteAgentAnalyticsLiveTests(SqliteGatheringFactory factory) : AgentAnalyticsLiveTests<SqliteGatheringFactory>(factory)

@@ -24,7 +24,7 @@ public interface IClockedFactory
     TestClock Clock { get; }
 }
 
-public sealed class SqliteClockFactory : SqliteFactory, IClockedFactory
+public class SqliteClockFactory : SqliteFactory, IClockedFactory
 {
     public TestClock Clock { get; } = new();
 
@@ -35,7 +35,7 @@ public sealed class SqliteClockFactory : SqliteFactory, IClockedFactory
     }
 }
 
-public sealed class PostgresClockFactory : PostgresFactory, IClockedFactory
+public class PostgresClockFactory : PostgresFactory, IClockedFactory
 {
     public TestClock Clock { get; } = new();
 
