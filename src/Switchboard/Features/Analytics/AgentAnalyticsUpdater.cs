@@ -285,6 +285,8 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     /// <summary>
     /// Recomputes one organization's agent-days from <paramref name="from"/> to <paramref name="to"/> (local dates), for the given
     /// agents or all: writes the rows the facts support, deletes the others. Retried when a concurrent update inserted the same row first.
+    /// On PostgreSQL, recomputations of one organization run one at a time across all servers (a transaction-scoped advisory lock,
+    /// <see cref="LockKey"/>), so one that waited reads the facts after the other wrote and never writes older figures over newer ones.
     /// </summary>
     public async Task<(int Inserted, int Updated, int Deleted, int Unchanged)> RecomputeAsync(Guid organizationId, DateOnly from, DateOnly to,
         IReadOnlyCollection<Guid>? agents, CancellationToken ct, bool deleteUnsupported = true)
@@ -294,9 +296,13 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
             try
             {
                 await using var db = systemDb.CreateContext();
+                await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(ct) : null;
+                if (transaction is not null) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(organizationId)})", ct);
                 var zone = await ZoneAsync(db, organizationId, ct);
                 var figures = await ComputeAsync(db, organizationId, zone, from, to, agents, ct);
-                return await WriteAsync(db, organizationId, from, to, agents, figures, deleteUnsupported, ct);
+                var written = await WriteAsync(db, organizationId, from, to, agents, figures, deleteUnsupported, ct);
+                if (transaction is not null) await transaction.CommitAsync(ct);
+                return written;
             }
             catch (DbUpdateException) when (attempt < 3)
             {
@@ -470,6 +476,14 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         }
         if (inserted + updated + deleted > 0) await db.SaveChangesAsync(ct);
         return (inserted, updated, deleted, unchanged);
+    }
+
+    /// <summary>The PostgreSQL advisory lock key of an organization's agent_analytics recomputations (the id's halves folded, tagged).</summary>
+    public static long LockKey(Guid organizationId)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        organizationId.TryWriteBytes(bytes);
+        return BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]) ^ 0x616e616c79746963; // "analytic"
     }
 
     /// <summary>The local date of an instant in a time zone.</summary>
