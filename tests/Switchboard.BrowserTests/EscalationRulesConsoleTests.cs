@@ -30,6 +30,10 @@ public sealed class EscalationRulesConsoleTests
         var editor = page.GetByRole(AriaRole.Dialog, new() { Name = "New rule" });
         await editor.GetByLabel("Name").FillAsync("Refund requests");
         await editor.GetByLabel("Keywords (comma-separated words or phrases)").FillAsync("refund, money back");
+        // Leaving the field shows the keywords as chips, which moves the fields below and the Save button down: wait for
+        // them first, or a click under load can land where the button was.
+        await editor.GetByLabel("Keywords (comma-separated words or phrases)").PressAsync("Tab");
+        await Expect(editor.Locator(".mud-chip").Filter(new() { HasText = "money back" })).ToBeVisibleAsync();
         await editor.GetByLabel("Trigger conditions (JSON)").FillAsync("""{"confidence_bellow": 0.5}""");
         await editor.GetByRole(AriaRole.Button, new() { Name = "Save rule", Exact = true }).ClickAsync();
 
