@@ -213,6 +213,17 @@ public abstract class DashboardTests<TFactory>(WorldFixture<TFactory> fixture) :
                 new AgentFigures(World["adminA"].UserId!.Value, "adminA", 0, null, 1.0, 1, 1),
             ],
             summary.Agents);
+
+        // In another time zone the rows' (New York) days do not apply: the agent-days come from the facts, by UTC days.
+        // Resolved 1-3 November UTC: s9 (540 min) and s8 (120) on the 1st, s3 (60) and s4 (90) on the 3rd: (330×2 + 75×2) / 4
+        // = 202.5; received: s8, s6, s3, s4 (s9 was assigned on 31 October, s5 is a takeover); the admin only has a rating.
+        var utc = await SummaryAsync(facts, Range + "&timeZone=UTC");
+        Assert.Equal(
+            [
+                new AgentFigures(World["agentA"].UserId!.Value, "agentA", 4, 202.5, 3.5, 2, 4),
+                new AgentFigures(World["adminA"].UserId!.Value, "adminA", 0, null, 1.0, 1, 0),
+            ],
+            utc.Agents);
         var globalScore = ArticleOutcomes.StoredScore(1, 0); // this organization's outcome only, not the other's
         Assert.InRange(globalScore, 0.21m, 0.79m);
         Assert.Equal(

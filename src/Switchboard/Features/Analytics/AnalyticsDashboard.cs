@@ -113,7 +113,7 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
         }
 
         var agents = parts.HasFlag(DashboardParts.Agents)
-            ? await AgentsAsync(organizationId, range, csat.Where(c => c.AgentId is not null).Select(c => (c.AgentId!.Value, c.Score)).ToList(), ct)
+            ? await AgentsAsync(organizationId, range, zone, csat.Where(c => c.AgentId is not null).Select(c => (c.AgentId!.Value, c.Score)).ToList(), ct)
             : [];
         var (top, worst) = parts.HasFlag(DashboardParts.Articles) ? await ArticlesAsync(organizationId, ct) : ([], []);
         var gaps = parts.HasFlag(DashboardParts.Gaps)
@@ -127,16 +127,23 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
             firstResponse, resolution, Mean(scores), scores.Count, byRule, daily, agents, top, worst, gaps);
     }
 
+    private sealed record AgentDay(Guid AgentId, int? ConversationsHandled, decimal? AvgResolutionTimeMinutes, int? AiEscalationsReceived);
+
     /// <summary>
-    /// Per agent: the agent_analytics rows of the range's dates (the organization's local days, as the rows are kept)
-    /// and the CSAT ratings attributed to the agent within the range.
+    /// Per agent: the agent-days of the range — the agent_analytics rows when the range is in the organization's time zone
+    /// (the rows' days), else the same figures computed from the facts in the requested zone — and the CSAT ratings
+    /// attributed to the agent within the range.
     /// </summary>
-    private async Task<List<AgentFigures>> AgentsAsync(Guid organizationId, DashboardRange range, List<(Guid AgentId, int Score)> ratings, CancellationToken ct)
+    private async Task<List<AgentFigures>> AgentsAsync(Guid organizationId, DashboardRange range, TimeZoneInfo zone,
+        List<(Guid AgentId, int Score)> ratings, CancellationToken ct)
     {
-        var rows = await db.AgentAnalytics.AsNoTracking()
-            .Where(a => a.OrganizationId == organizationId && a.Date >= range.From && a.Date <= range.To)
-            .Select(a => new { a.AgentId, a.ConversationsHandled, a.AvgResolutionTimeMinutes, a.AiEscalationsReceived })
-            .ToListAsync(ct);
+        var rows = (await AgentAnalyticsUpdater.ZoneAsync(db, organizationId, ct)).Id == zone.Id
+            ? await db.AgentAnalytics.AsNoTracking()
+                .Where(a => a.OrganizationId == organizationId && a.Date >= range.From && a.Date <= range.To)
+                .Select(a => new AgentDay(a.AgentId, a.ConversationsHandled, a.AvgResolutionTimeMinutes, a.AiEscalationsReceived))
+                .ToListAsync(ct)
+            : [.. (await AgentAnalyticsUpdater.ComputeAsync(db, organizationId, zone, range.From, range.To, null, ct)).Values
+                .Select(f => new AgentDay(f.AgentId, f.ConversationsHandled, f.AvgResolutionTimeMinutes, f.AiEscalationsReceived))];
         var ids = rows.Select(r => r.AgentId).Concat(ratings.Select(r => r.AgentId)).Distinct().ToList();
         if (ids.Count == 0) return [];
         var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))
