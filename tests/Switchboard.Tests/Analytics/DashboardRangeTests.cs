@@ -1,3 +1,4 @@
+using Switchboard.Features.Organizations;
 using Switchboard.Features.Analytics;
 
 namespace Switchboard.Tests.Analytics;
@@ -24,7 +25,7 @@ public sealed class DashboardRangeTests
 
         Assert.Equal(Utc(2018, 11, 3, 3), AnalyticsDashboard.DayStartUtc(new(2018, 11, 3), zone));
         Assert.Equal(Utc(2018, 11, 4, 3), AnalyticsDashboard.DayStartUtc(new(2018, 11, 4), zone));
-        Assert.Equal(new DateOnly(2018, 11, 4), AnalyticsDashboard.LocalDate(Utc(2018, 11, 4, 3), zone));
+        Assert.Equal(new DateOnly(2018, 11, 4), TimeZones.LocalDate(Utc(2018, 11, 4, 3), zone));
     }
 
     [Fact]
@@ -35,7 +36,7 @@ public sealed class DashboardRangeTests
 
         Assert.Equal(Utc(2019, 2, 16, 2), AnalyticsDashboard.DayStartUtc(new(2019, 2, 16), zone));
         Assert.Equal(Utc(2019, 2, 17, 3), AnalyticsDashboard.DayStartUtc(new(2019, 2, 17), zone));
-        Assert.Equal(new DateOnly(2019, 2, 16), AnalyticsDashboard.LocalDate(Utc(2019, 2, 17, 2).AddMinutes(30), zone));
+        Assert.Equal(new DateOnly(2019, 2, 16), TimeZones.LocalDate(Utc(2019, 2, 17, 2).AddMinutes(30), zone));
     }
 
     [Fact]

@@ -304,7 +304,7 @@ public abstract class DashboardTests<TFactory>(WorldFixture<TFactory> fixture) :
 
         var summary = await SummaryAsync(facts, "");
 
-        var today = AnalyticsDashboard.LocalDate(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(Zone));
+        var today = TimeZones.LocalDate(DateTimeOffset.UtcNow, TimeZoneInfo.FindSystemTimeZoneById(Zone));
         Assert.Equal(Zone, summary.Range.TimeZone);
         Assert.InRange(summary.Range.To.DayNumber, today.DayNumber - 1, today.DayNumber); // the test may straddle midnight
         Assert.Equal(summary.Range.To.AddDays(-29), summary.Range.From);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Switchboard.Features.Organizations;
 using Switchboard.Features.Analytics;
 using Switchboard.Features.Escalation;
 using Switchboard.Tests.Analytics;
@@ -36,9 +37,9 @@ public sealed class AgentAnalyticsLockTests(PostgresClockFactory factory) : ICla
         (escalation.EndedAt, escalation.Outcome, escalation.EndedBy) = (resolvedAt, EscalationOutcomes.Resolved, desk.Ann);
         (turn.ReleasedAt, turn.ReleaseReason) = (resolvedAt, EscalationOutcomes.Resolved);
         await other.SaveChangesAsync(Ct);
-        var day = AgentAnalyticsUpdater.LocalDate(resolvedAt, TimeZoneInfo.Utc);
+        var day = TimeZones.LocalDate(resolvedAt, TimeZoneInfo.Utc);
 
-        var recompute = updater.RecomputeAsync(desk.Org.Id, day, day, null, Ct);
+        var recompute = updater.RecomputeAsync(desk.Org.Id, TimeZoneInfo.Utc, day, day, null, Ct);
         await WaitForWaiterAsync(AgentAnalyticsUpdater.LockKey(desk.Org.Id));
         Assert.False(recompute.IsCompleted);
         await transaction.CommitAsync(Ct);

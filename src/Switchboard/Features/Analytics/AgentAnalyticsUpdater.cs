@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Switchboard.Data;
 using Switchboard.Features.Escalation;
+using Switchboard.Features.Organizations;
 
 namespace Switchboard.Features.Analytics;
 
@@ -166,16 +167,11 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         if (!options.CurrentValue.Live || days == 0) return;
         try
         {
-            List<(Guid Id, string? TimeZone)> organizations;
-            await using (var db = systemDb.CreateContext())
-            {
-                organizations = [.. (await db.Organizations.AsNoTracking().Select(o => new { o.Id, o.TimeZone }).ToListAsync(ct)).Select(o => (o.Id, o.TimeZone))];
-            }
             int inserted = 0, updated = 0;
-            foreach (var (id, timeZone) in organizations)
+            foreach (var (id, zone) in await OrganizationsAsync(null, ct))
             {
-                var today = LocalDate(clock.GetUtcNow(), Zone(timeZone));
-                var (i, u, _, _) = await RecomputeAsync(id, today.AddDays(1 - days), today, null, ct, deleteUnsupported: false);
+                var today = TimeZones.LocalDate(clock.GetUtcNow(), zone);
+                var (i, u, _, _) = await RecomputeAsync(id, zone, today.AddDays(1 - days), today, null, ct, deleteUnsupported: false);
                 inserted += i;
                 updated += u;
             }
@@ -189,6 +185,16 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         {
             logger.LogError(e, "agent_analytics could not be repaired at start-up; run `switchboard analytics rebuild` for the last days");
         }
+    }
+
+    /// <summary>Every organization (or the one with <paramref name="slug"/>) with its time zone, by slug.</summary>
+    private async Task<List<(Guid Id, TimeZoneInfo Zone)>> OrganizationsAsync(string? slug, CancellationToken ct)
+    {
+        await using var db = systemDb.CreateContext();
+        var query = db.Organizations.AsNoTracking();
+        if (slug is not null) query = query.Where(o => o.Slug == slug);
+        var rows = await query.OrderBy(o => o.Slug).Select(o => new { o.Id, o.TimeZone }).ToListAsync(ct);
+        return [.. rows.Select(o => (o.Id, TimeZones.OrUtc(o.TimeZone)))];
     }
 
     /// <summary>
@@ -230,9 +236,10 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     private async Task RecomputeSessionsAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
     {
         HashSet<(Guid Organization, DateOnly Date, Guid Agent)> touched;
+        Dictionary<Guid, TimeZoneInfo> zones;
         try
         {
-            touched = await TouchedAsync(sessionIds, ct);
+            (touched, zones) = await TouchedAsync(sessionIds, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -243,7 +250,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         {
             try
             {
-                await RecomputeAsync(day.Key.Organization, day.Key.Date, day.Key.Date, [.. day.Select(t => t.Agent)], ct);
+                await RecomputeAsync(day.Key.Organization, zones[day.Key.Organization], day.Key.Date, day.Key.Date, [.. day.Select(t => t.Agent)], ct);
                 Interlocked.Increment(ref _recomputations);
             }
             catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -254,8 +261,8 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         }
     }
 
-    /// <summary>The (organization, local day, agent) triples the sessions' assignment turns, resolutions and ratings fall on.</summary>
-    private async Task<HashSet<(Guid Organization, DateOnly Date, Guid Agent)>> TouchedAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
+    /// <summary>The (organization, local day, agent) triples the sessions' assignment turns, resolutions and ratings fall on, and the organizations' zones.</summary>
+    private async Task<(HashSet<(Guid Organization, DateOnly Date, Guid Agent)> Touched, Dictionary<Guid, TimeZoneInfo> Zones)> TouchedAsync(IReadOnlyCollection<Guid> sessionIds, CancellationToken ct)
     {
         await using var db = systemDb.CreateContext();
         var touched = new HashSet<(Guid, DateOnly, Guid)>();
@@ -274,22 +281,23 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
             foreach (var turn in turns)
             {
                 var zone = await ZoneOf(turn.OrganizationId);
-                touched.Add((turn.OrganizationId, LocalDate(turn.AssignedAt, zone), turn.AgentId));
-                if (ends.TryGetValue(turn.EscalationId, out var ended)) touched.Add((turn.OrganizationId, LocalDate(ended, zone), turn.AgentId));
+                touched.Add((turn.OrganizationId, TimeZones.LocalDate(turn.AssignedAt, zone), turn.AgentId));
+                if (ends.TryGetValue(turn.EscalationId, out var ended)) touched.Add((turn.OrganizationId, TimeZones.LocalDate(ended, zone), turn.AgentId));
             }
-            foreach (var rating in ratings) touched.Add((rating.OrganizationId, LocalDate(rating.CreatedAt, await ZoneOf(rating.OrganizationId)), rating.AgentId));
+            foreach (var rating in ratings) touched.Add((rating.OrganizationId, TimeZones.LocalDate(rating.CreatedAt, await ZoneOf(rating.OrganizationId)), rating.AgentId));
         }
-        return touched;
+        return (touched, zones);
     }
 
     /// <summary>
-    /// Recomputes one organization's agent-days from <paramref name="from"/> to <paramref name="to"/> (local dates), for the given
+    /// Recomputes one organization's agent-days from <paramref name="from"/> to <paramref name="to"/> (local dates in <paramref name="zone"/>,
+    /// the organization's), for the given
     /// agents or all: writes the rows the facts support, deletes the others. Retried when a concurrent update inserted the same row first.
     /// On PostgreSQL, recomputations of one organization run one at a time across all servers (a transaction-scoped advisory lock,
     /// <see cref="LockKey"/>), so one that waited reads the facts after the other wrote and never writes older figures over newer ones.
     /// </summary>
-    public async Task<(int Inserted, int Updated, int Deleted, int Unchanged)> RecomputeAsync(Guid organizationId, DateOnly from, DateOnly to,
-        IReadOnlyCollection<Guid>? agents, CancellationToken ct, bool deleteUnsupported = true)
+    public async Task<(int Inserted, int Updated, int Deleted, int Unchanged)> RecomputeAsync(Guid organizationId, TimeZoneInfo zone, DateOnly from,
+        DateOnly to, IReadOnlyCollection<Guid>? agents, CancellationToken ct, bool deleteUnsupported = true)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -298,7 +306,6 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
                 await using var db = systemDb.CreateContext();
                 await using var transaction = db.Database.IsNpgsql() ? await db.Database.BeginTransactionAsync(ct) : null;
                 if (transaction is not null) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({LockKey(organizationId)})", ct);
-                var zone = await ZoneAsync(db, organizationId, ct);
                 var figures = await ComputeAsync(db, organizationId, zone, from, to, agents, ct);
                 var written = await WriteAsync(db, organizationId, from, to, agents, figures, deleteUnsupported, ct);
                 if (transaction is not null) await transaction.CommitAsync(ct);
@@ -318,13 +325,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
     public async Task<RebuildResult> RebuildAsync(DateOnly from, DateOnly to, string? organizationSlug, IProgress<(int Done, int Total)>? progress, CancellationToken ct)
     {
         if (from > to) throw new ArgumentException("from must not be after to.", nameof(from));
-        List<Guid> organizations;
-        await using (var db = systemDb.CreateContext())
-        {
-            var query = db.Organizations.AsNoTracking();
-            if (organizationSlug is not null) query = query.Where(o => o.Slug == organizationSlug);
-            organizations = await query.OrderBy(o => o.Slug).Select(o => o.Id).ToListAsync(ct);
-        }
+        var organizations = await OrganizationsAsync(organizationSlug, ct);
         if (organizationSlug is not null && organizations.Count == 0)
         {
             throw new InvalidOperationException($"No organization has the slug '{organizationSlug}'.");
@@ -333,12 +334,12 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         var total = days * organizations.Count;
         int done = 0, inserted = 0, updated = 0, deleted = 0, unchanged = 0;
         progress?.Report((0, total));
-        foreach (var organization in organizations)
+        foreach (var (organization, zone) in organizations)
         {
             for (var start = from; start <= to; start = start.AddDays(RebuildBatchDays))
             {
                 var end = start.AddDays(RebuildBatchDays - 1) is var e && e > to ? to : e;
-                var (i, u, d, n) = await RecomputeAsync(organization, start, end, null, ct);
+                var (i, u, d, n) = await RecomputeAsync(organization, zone, start, end, null, ct);
                 inserted += i; updated += u; deleted += d; unchanged += n;
                 done += end.DayNumber - start.DayNumber + 1;
                 progress?.Report((done, total));
@@ -388,7 +389,7 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         var days = new Dictionary<(Guid, DateOnly), Day>();
         Day DayOf(Guid agent, DateTimeOffset at)
         {
-            var key = (agent, LocalDate(at, zone));
+            var key = (agent, TimeZones.LocalDate(at, zone));
             if (!days.TryGetValue(key, out var day)) days[key] = day = new Day();
             return day;
         }
@@ -486,16 +487,10 @@ public sealed class AgentAnalyticsUpdater(SystemDb systemDb, IOptionsMonitor<Ana
         return BitConverter.ToInt64(bytes[..8]) ^ BitConverter.ToInt64(bytes[8..]) ^ 0x616e616c79746963; // "analytic"
     }
 
-    /// <summary>The local date of an instant in a time zone.</summary>
-    public static DateOnly LocalDate(DateTimeOffset at, TimeZoneInfo zone) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(at, zone).DateTime);
-
     /// <summary>The organization's time zone (organizations.time_zone, IANA); UTC when unknown to this machine.</summary>
     public static async Task<TimeZoneInfo> ZoneAsync(AppDbContext db, Guid organizationId, CancellationToken ct)
     {
         var id = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId).Select(o => o.TimeZone).SingleOrDefaultAsync(ct);
-        return Zone(id);
+        return TimeZones.OrUtc(id);
     }
-
-    private static TimeZoneInfo Zone(string? id) =>
-        TimeZoneInfo.TryFindSystemTimeZoneById(string.IsNullOrWhiteSpace(id) ? "UTC" : id, out var zone) ? zone : TimeZoneInfo.Utc;
 }

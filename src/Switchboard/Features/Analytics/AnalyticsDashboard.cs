@@ -3,6 +3,7 @@ using Switchboard.Data;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation;
 using Switchboard.Features.Knowledge;
+using Switchboard.Features.Organizations;
 
 namespace Switchboard.Features.Analytics;
 
@@ -40,7 +41,7 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
     public async Task<DashboardSummary> ComputeAsync(Guid organizationId, DashboardRange range, DashboardParts parts, CancellationToken ct)
     {
         if (range.From > range.To) throw new ArgumentException("From must not be after To.", nameof(range));
-        var zone = FindZone(range.TimeZone) ?? throw new ArgumentException($"Unknown time zone '{range.TimeZone}'.", nameof(range));
+        var zone = TimeZones.Find(range.TimeZone) ?? throw new ArgumentException($"Unknown time zone '{range.TimeZone}'.", nameof(range));
         var fromUtc = DayStartUtc(range.From, zone);
         var toUtc = DayStartUtc(range.To.AddDays(1), zone);
 
@@ -101,8 +102,8 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
             .OrderByDescending(r => r.Escalations).ThenBy(r => r.RuleName, StringComparer.Ordinal)
             .ToList();
 
-        var sessionsByDay = sessions.ToLookup(s => LocalDate(s.CreatedAt, zone));
-        var csatByDay = csat.ToLookup(c => LocalDate(c.CreatedAt, zone));
+        var sessionsByDay = sessions.ToLookup(s => TimeZones.LocalDate(s.CreatedAt, zone));
+        var csatByDay = csat.ToLookup(c => TimeZones.LocalDate(c.CreatedAt, zone));
         var daily = new List<DailyPoint>();
         for (var day = range.From; day <= range.To; day = day.AddDays(1))
         {
@@ -201,10 +202,6 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
         : ruleId is not null ? (ruleId, null)
         : (null, ruleName ?? CustomerRequest);
 
-    /// <summary>An IANA (or Windows) time zone id, or null when the system does not know it.</summary>
-    public static TimeZoneInfo? FindZone(string? id) =>
-        !string.IsNullOrWhiteSpace(id) && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : null;
-
     /// <summary>
     /// The UTC instant a local day starts. A transition at midnight can skip it (the day then starts at its first
     /// local time that exists) or repeat it (the day starts at the first occurrence).
@@ -216,9 +213,6 @@ public sealed class AnalyticsDashboard(AppDbContext db, KnowledgeGaps knowledgeG
         var offset = zone.IsAmbiguousTime(local) ? zone.GetAmbiguousTimeOffsets(local).Max() : zone.GetUtcOffset(local);
         return new DateTimeOffset(local, offset).ToUniversalTime();
     }
-
-    public static DateOnly LocalDate(DateTimeOffset instant, TimeZoneInfo zone) =>
-        DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, zone).DateTime);
 
     /// <summary>Median and 90th percentile, nearest-rank (the smallest value with at least p% of the cases at or below it), minutes rounded to 2 decimals.</summary>
     public static DurationStats Durations(IEnumerable<double> minutes)

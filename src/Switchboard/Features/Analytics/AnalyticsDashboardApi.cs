@@ -119,7 +119,7 @@ public static class AnalyticsDashboardApi
         var zoneId = string.IsNullOrWhiteSpace(timeZone)
             ? await db.Organizations.AsNoTracking().Where(o => o.Id == orgId).Select(o => o.TimeZone).SingleAsync(ct)
             : timeZone.Trim();
-        var zone = AnalyticsDashboard.FindZone(zoneId);
+        var zone = TimeZones.Find(zoneId);
         if (zone is null)
         {
             return (null, Problems.Invalid("timeZone", $"Unknown time zone '{zoneId}'; use an IANA id such as 'Europe/Berlin' or 'UTC'."));
@@ -137,7 +137,7 @@ public static class AnalyticsDashboardApi
                 return (null, Problems.Invalid("to", $"'{to}' is not a date; use yyyy-MM-dd."));
             toDate = t;
         }
-        var end = toDate ?? AnalyticsDashboard.LocalDate(DateTimeOffset.UtcNow, zone);
+        var end = toDate ?? TimeZones.LocalDate(DateTimeOffset.UtcNow, zone);
         var start = fromDate ?? end.AddDays(-(AnalyticsDashboard.DefaultDays - 1));
         if (start > end) return (null, Problems.Invalid("from", $"'from' ({start:yyyy-MM-dd}) must not be after 'to' ({end:yyyy-MM-dd})."));
         if (end.DayNumber - start.DayNumber + 1 > AnalyticsDashboard.MaxDays)

@@ -4,6 +4,7 @@ using Switchboard.Data;
 using Switchboard.Features.Ai;
 using Switchboard.Features.Conversations;
 using Switchboard.Features.Escalation.Detectors;
+using Switchboard.Features.Organizations;
 
 namespace Switchboard.Features.Escalation;
 
@@ -43,7 +44,7 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
             : new DetectorResult(0, null);
         var frustration = FrustrationDetector.Score(message, previousQuestions);
         var signals = new EscalationSignals(message, confidence, previousConfidences, human.Score, frustration.Score, aiAnswers.Count,
-            ParseContext(session.CustomerContext), clock.GetUtcNow(), Zone(timeZone));
+            ParseContext(session.CustomerContext), clock.GetUtcNow(), TimeZones.OrUtc(timeZone));
         var match = RuleEvaluator.Evaluate(rules, signals);
         if (match is not null)
         {
@@ -74,11 +75,5 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
         {
             return [];
         }
-    }
-
-    private static TimeZoneInfo Zone(string? id)
-    {
-        if (string.IsNullOrWhiteSpace(id)) return TimeZoneInfo.Utc;
-        return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
     }
 }
