@@ -44,7 +44,6 @@ public static class SwitchboardApp
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddTransient<DemoData>();
         services.AddScoped<MemberService>();
-        services.AddScoped<AnalyticsDashboard>();
         services.AddSwitchboardWidget(builder.Configuration);
         services.AddSwitchboardEscalation(builder.Configuration);
         services.AddAgentAnalytics(builder.Configuration);

@@ -40,15 +40,7 @@ public static class AnalyticsCommand
 
     private static async Task<int> RunAsync(DateOnly from, DateOnly to, string? slug, string[] configuration, CancellationToken ct)
     {
-        var builder = WebApplication.CreateBuilder(configuration);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
-        builder.AddSwitchboardServices();
-        await using var host = builder.Build();
-        if (host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
-        {
-            await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
-        }
+        await using var host = await SwitchboardCli.BuildMigratedHostAsync(configuration, ct, quiet: true);
         var updater = host.Services.GetRequiredService<AgentAnalyticsUpdater>();
         var clock = Stopwatch.StartNew();
         RebuildResult result;

@@ -37,11 +37,7 @@ public static class KbImportCommand
     private static async Task<int> RunAsync(string slug, string source, int maxPages, int maxDepth, string[] configuration, CancellationToken ct)
     {
         // The operator runs the CLI: internal sites (localhost, private addresses) may be crawled from here.
-        await using var host = BuildHost(["--Knowledge:Import:AllowPrivateAddresses=true", .. configuration]);
-        if (host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
-        {
-            await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);
-        }
+        await using var host = await SwitchboardCli.BuildMigratedHostAsync(["--Knowledge:Import:AllowPrivateAddresses=true", .. configuration], ct, quiet: true);
         var systemDb = host.Services.GetRequiredService<SystemDb>();
         var importer = host.Services.GetRequiredService<KnowledgeImporter>();
         var crawler = host.Services.GetRequiredService<SiteCrawler>();
@@ -154,15 +150,5 @@ public static class KbImportCommand
     {
         if (Path.IsPathRooted(path) || File.Exists(path) || Directory.Exists(path) || shellDirectory is null) return Path.GetFullPath(path);
         return Path.GetFullPath(Path.Combine(shellDirectory, path));
-    }
-
-    private static WebApplication BuildHost(string[] args)
-    {
-        var builder = WebApplication.CreateBuilder(args);
-        // The progress and the summary are the output: only warnings and errors besides them.
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
-        builder.AddSwitchboardServices();
-        return builder.Build();
     }
 }

@@ -153,21 +153,29 @@ public static class SwitchboardCli
         foreach (var sub in command.Subcommands) AllowConfiguration(sub);
     }
 
-    // The CLI shares the server's configuration and services but never listens.
-    private static WebApplication BuildHost(ParseResult parsed)
+    private static WebApplication BuildHost(ParseResult parsed) => BuildHost([.. parsed.UnmatchedTokens]);
+
+    private static Task<WebApplication> BuildMigratedHostAsync(ParseResult parsed, CancellationToken ct) =>
+        BuildMigratedHostAsync([.. parsed.UnmatchedTokens], ct);
+
+    /// <summary>
+    /// The CLI shares the server's configuration and services but never listens. <paramref name="quiet"/>: only warnings and
+    /// errors besides the command's own output (progress and summary), for commands that draw a progress bar.
+    /// </summary>
+    internal static WebApplication BuildHost(string[] args, bool quiet = false)
     {
-        var builder = WebApplication.CreateBuilder([.. parsed.UnmatchedTokens]);
+        var builder = WebApplication.CreateBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.Logging.AddFilter("Switchboard", LogLevel.Information);
+        if (!quiet) builder.Logging.AddFilter("Switchboard", LogLevel.Information);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.None);
         builder.AddSwitchboardServices();
         return builder.Build();
     }
 
-    // Account commands work on a brand-new database too, as `serve` would.
-    private static async Task<WebApplication> BuildMigratedHostAsync(ParseResult parsed, CancellationToken ct)
+    /// <summary>As <see cref="BuildHost(string[], bool)"/>, migrated first when Database:MigrateOnStartup: commands work on a brand-new database too, as `serve` would.</summary>
+    internal static async Task<WebApplication> BuildMigratedHostAsync(string[] args, CancellationToken ct, bool quiet = false)
     {
-        var host = BuildHost(parsed);
+        var host = BuildHost(args, quiet);
         if (host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<DatabaseOptions>>().Value.MigrateOnStartup)
         {
             await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(ct);

@@ -4,12 +4,13 @@ namespace Switchboard.Features.Analytics;
 
 public static class AgentAnalyticsSetup
 {
-    /// <summary>Live agent_analytics and its rebuild (configuration section <c>Analytics</c>: <c>Analytics:Live</c>).</summary>
+    /// <summary>Live agent_analytics, its rebuild and the organization dashboard (configuration section <c>Analytics</c>).</summary>
     public static IServiceCollection AddAgentAnalytics(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AnalyticsOptions>(configuration.GetSection("Analytics"));
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AgentAnalyticsUpdater>();
+        services.AddScoped<AnalyticsDashboard>();
         services.AddHostedService<AgentAnalyticsLiveService>();
         return services;
     }

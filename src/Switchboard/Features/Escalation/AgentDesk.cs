@@ -298,7 +298,8 @@ public sealed class AgentDesk(SystemDb systemDb, Escalations escalations, Assign
 
     private static DeskResult<T> SessionNotFound<T>(Guid sessionId) => Desk.NotFound<T>("sessionId", $"Session {sessionId} does not exist in this organization.");
 
-    private static string? CustomerName(string? context)
+    /// <summary>What the inbox calls the customer: name, else e-mail, else external id from the session's customer context.</summary>
+    internal static string? CustomerName(string? context)
     {
         if (string.IsNullOrEmpty(context)) return null;
         try
