@@ -13,6 +13,16 @@ public static class PrivateAddresses
     public static async Task<IPAddress[]> ResolveAsync(string host, CancellationToken ct) =>
         IPAddress.TryParse(host.Trim('[', ']'), out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct);
 
+    /// <summary>
+    /// The addresses of <paramref name="host"/> (see <see cref="ResolveAsync"/>) and whether any of them is private;
+    /// a name that does not resolve throws <see cref="SocketException"/>.
+    /// </summary>
+    public static async Task<(IPAddress[] Addresses, bool AnyPrivate)> ResolveAndCheckAsync(string host, CancellationToken ct)
+    {
+        var addresses = await ResolveAsync(host, ct);
+        return (addresses, addresses.Any(IsPrivate));
+    }
+
     /// <summary>Loopback, RFC 1918, link-local, carrier-grade NAT, unspecified and IPv6 local ranges.</summary>
     public static bool IsPrivate(IPAddress address)
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Switchboard.Net;
 
@@ -23,20 +22,17 @@ public static class WebhookAddresses
             return $"url must use https (http is accepted for loopback hosts only, or with Webhooks:AllowInsecureUrls).";
         }
         if (options.AllowPrivateAddresses) return null;
-        IPAddress[] addresses;
+        bool anyPrivate;
         try
         {
-            addresses = await PrivateAddresses.ResolveAsync(url.IdnHost, ct);
+            (_, anyPrivate) = await PrivateAddresses.ResolveAndCheckAsync(url.IdnHost, ct);
         }
         catch (SocketException e)
         {
             return $"The host name {url.Host} does not resolve ({e.Message}); check the URL.";
         }
-        return addresses.Any(PrivateAddresses.IsPrivate)
+        return anyPrivate
             ? $"{url.Host} is a private or local address; this server does not send webhooks into its own network (Webhooks:AllowPrivateAddresses)."
             : null;
     }
 }
-
-/// <summary>A delivery refused because its host resolved to a private address at connection time.</summary>
-public sealed class WebhookAddressException(string message) : Exception(message);

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Linq.Expressions;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.EntityFrameworkCore;
@@ -47,37 +48,42 @@ public sealed class WebhookDeliveryWorker(SystemDb systemDb, IHttpClientFactory 
     {
         var claimed = await ClaimAsync(ct);
         await Parallel.ForEachAsync(claimed, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct },
-            async (id, token) => await SendAsync(id, token));
+            async (work, token) => await SendAsync(work, token));
         return claimed.Count;
     }
 
-    private async Task<List<Guid>> ClaimAsync(CancellationToken ct)
+    /// <summary>A claimed delivery with what sending it needs (its endpoint's address, secret and state).</summary>
+    private sealed record Work(Guid Id, string EventType, string Payload, int Attempts, string Url, string Secret, bool IsActive);
+
+    /// <summary>Pending, its next attempt due, and not claimed by anyone (or the claim expired).</summary>
+    private static Expression<Func<WebhookDelivery, bool>> Due(DateTimeOffset now) =>
+        d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LockedUntil == null || d.LockedUntil < now);
+
+    private async Task<List<Work>> ClaimAsync(CancellationToken ct)
     {
         await using var db = systemDb.CreateContext();
         var now = DateTimeOffset.UtcNow;
-        var due = await db.WebhookDeliveries.AsNoTracking()
-            .Where(d => d.Status == DeliveryStatus.Pending && d.NextAttemptAt <= now && (d.LockedUntil == null || d.LockedUntil < now))
-            .OrderBy(d => d.NextAttemptAt).Select(d => d.Id).Take(BatchSize).ToListAsync(ct);
+        var due = await db.WebhookDeliveries.AsNoTracking().Where(Due(now))
+            .Join(db.WebhookEndpoints, d => d.EndpointId, w => w.Id,
+                (d, w) => new { d.Id, d.NextAttemptAt, d.EventType, d.Payload, d.Attempts, w.Url, w.Secret, w.IsActive })
+            .OrderBy(x => x.NextAttemptAt).Take(BatchSize)
+            .Select(x => new Work(x.Id, x.EventType, x.Payload, x.Attempts, x.Url, x.Secret, x.IsActive)).ToListAsync(ct);
         var lockedUntil = now + options.Value.Timeout + ClaimMargin;
-        var claimed = new List<Guid>(due.Count);
-        foreach (var id in due)
+        var claimed = new List<Work>(due.Count);
+        foreach (var work in due)
         {
-            // Only one node's update matches: the others see the row locked (or no longer pending) and skip it.
-            var won = await db.WebhookDeliveries
-                .Where(d => d.Id == id && d.Status == DeliveryStatus.Pending && (d.LockedUntil == null || d.LockedUntil < now))
+            // Only one node's update matches: the others see the row locked, rescheduled or no longer pending and skip it.
+            // The same attempt count as read above: an attempt another node made in between is not counted again.
+            var won = await db.WebhookDeliveries.Where(Due(now)).Where(d => d.Id == work.Id && d.Attempts == work.Attempts)
                 .ExecuteUpdateAsync(d => d.SetProperty(x => x.LockedUntil, lockedUntil), ct);
-            if (won == 1) claimed.Add(id);
+            if (won == 1) claimed.Add(work);
         }
         return claimed;
     }
 
-    private async Task SendAsync(Guid deliveryId, CancellationToken ct)
+    private async Task SendAsync(Work work, CancellationToken ct)
     {
-        await using var db = systemDb.CreateContext();
-        var work = await db.WebhookDeliveries.AsNoTracking().Where(d => d.Id == deliveryId)
-            .Join(db.WebhookEndpoints, d => d.EndpointId, w => w.Id, (d, w) => new { d.Id, d.EventType, d.Payload, d.Attempts, w.Url, w.Secret, w.IsActive })
-            .SingleOrDefaultAsync(ct);
-        if (work is null) return; // the endpoint was deleted, and its deliveries with it
+        var deliveryId = work.Id;
         var attempts = work.Attempts + 1;
         var o = options.Value;
         int? statusCode = null;
@@ -93,6 +99,7 @@ public sealed class WebhookDeliveryWorker(SystemDb systemDb, IHttpClientFactory 
         }
         watch.Stop();
 
+        await using var db = systemDb.CreateContext();
         var now = DateTimeOffset.UtcNow;
         var succeeded = error is null;
         var retry = !succeeded && work.IsActive && attempts < o.MaxAttempts;

@@ -97,26 +97,12 @@ public sealed class WebhookEventWriter(IEventBus bus, WebhookOutbox outbox, ILog
     /// <summary>Events waiting to be written; a burst beyond this drops the oldest (and logs nothing else: see docs/webhooks.md).</summary>
     private const int Capacity = 10_000;
 
-    // The escalation's system message (with the rule and reason) may be stored just after the status changes.
-    private const int EscalationLookups = 10;
-    private static readonly TimeSpan EscalationLookupDelay = TimeSpan.FromMilliseconds(100);
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var subscription = bus.SubscribeAll(Capacity);
-        var escalations = new List<Task>();
         await foreach (var e in subscription.Reader.ReadAllAsync(stoppingToken))
         {
-            escalations.RemoveAll(t => t.IsCompleted);
-            if (e is StatusChanged { Status: SessionStatus.Escalated })
-            {
-                // Waits a little for the escalation's system message without holding up the other events.
-                escalations.Add(HandleAsync(e, stoppingToken));
-            }
-            else
-            {
-                await HandleAsync(e, stoppingToken);
-            }
+            await HandleAsync(e, stoppingToken);
         }
     }
 
@@ -169,24 +155,23 @@ public sealed class WebhookEventWriter(IEventBus bus, WebhookOutbox outbox, ILog
         };
     }
 
-    /// <summary>The "escalation" object ({rule, reason}) of the system message that announced this escalation, if one appears.</summary>
+    /// <summary>
+    /// The "escalation" object ({rule, reason}) of the system message that announced this escalation.
+    /// Escalations stores that message before it publishes the status event, so one read finds it.
+    /// </summary>
     private static async Task AddEscalationAsync(AppDbContext db, Guid sessionId, JsonObject data, CancellationToken ct)
     {
         var since = DateTimeOffset.UtcNow.AddSeconds(-30);
-        for (var lookup = 0; lookup < EscalationLookups; lookup++)
+        var metadata = await db.Messages.AsNoTracking()
+            .Where(m => m.SessionId == sessionId && m.MessageType == MessageTypes.System && m.CreatedAt >= since)
+            .OrderByDescending(m => m.Seq).Select(m => m.AiMetadata).Take(5).ToListAsync(ct);
+        foreach (var json in metadata)
         {
-            var metadata = await db.Messages.AsNoTracking()
-                .Where(m => m.SessionId == sessionId && m.MessageType == MessageTypes.System && m.CreatedAt >= since)
-                .OrderByDescending(m => m.Seq).Select(m => m.AiMetadata).Take(5).ToListAsync(ct);
-            foreach (var json in metadata)
+            if (!string.IsNullOrEmpty(json) && JsonNode.Parse(json) is JsonObject o && o["escalation"] is JsonObject escalation)
             {
-                if (!string.IsNullOrEmpty(json) && JsonNode.Parse(json) is JsonObject o && o["escalation"] is JsonObject escalation)
-                {
-                    data["escalation"] = escalation.DeepClone();
-                    return;
-                }
+                data["escalation"] = escalation.DeepClone();
+                return;
             }
-            await Task.Delay(EscalationLookupDelay, ct);
         }
         data["escalation"] = null;
     }

@@ -49,10 +49,13 @@ public static class WebhooksApi
 
     private static async Task<Ok<List<WebhookResponse>>> List(HttpContext http, AppDbContext db, CancellationToken ct)
     {
-        var orgId = http.OrgId();
-        var hooks = await db.WebhookEndpoints.AsNoTracking().Where(w => w.OrganizationId == orgId).OrderBy(w => w.CreatedAt).ToListAsync(ct);
+        var hooks = await ListAsync(db, http.OrgId(), ct);
         return TypedResults.Ok(hooks.Select(WebhookResponse.From).ToList());
     }
+
+    /// <summary>The organization's webhooks, oldest first (the API's list and the console page).</summary>
+    public static Task<List<WebhookEndpoint>> ListAsync(AppDbContext db, Guid orgId, CancellationToken ct) =>
+        db.WebhookEndpoints.AsNoTracking().Where(w => w.OrganizationId == orgId).OrderBy(w => w.CreatedAt).ToListAsync(ct);
 
     private static async Task<Results<Ok<WebhookResponse>, ProblemHttpResult>> Get(HttpContext http, Guid webhookId, AppDbContext db, CancellationToken ct) =>
         await FindAsync(http, webhookId, db, ct) is { } hook ? TypedResults.Ok(WebhookResponse.From(hook)) : WebhookNotFound(webhookId);
@@ -62,8 +65,8 @@ public static class WebhooksApi
     {
         var errors = await ValidateAsync(request, creating: true, options.Value, ct);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        var hook = new WebhookEndpoint { OrganizationId = http.OrgId(), Url = request.Url!.Trim(), Secret = WebhookEndpoint.NewSecret() };
-        Apply(hook, request);
+        var hook = new WebhookEndpoint { OrganizationId = http.OrgId(), Url = "", Secret = WebhookEndpoint.NewSecret() };
+        Apply(hook, request); // sets the url: validated as present above
         db.WebhookEndpoints.Add(hook);
         await db.SaveChangesAsync(ct);
         return TypedResults.Created($"/api/orgs/{hook.OrganizationId}/webhooks/{hook.Id}", WebhookResponse.From(hook));
@@ -76,7 +79,6 @@ public static class WebhooksApi
         if (hook is null) return WebhookNotFound(webhookId);
         var errors = await ValidateAsync(request, creating: false, options.Value, ct);
         if (errors.Count > 0) return Problems.Invalid(errors);
-        if (request.Url is not null) hook.Url = request.Url.Trim();
         Apply(hook, request);
         await db.SaveChangesAsync(ct);
         return TypedResults.Ok(WebhookResponse.From(hook));
@@ -123,11 +125,20 @@ public static class WebhooksApi
         HttpContext http, Guid webhookId, AppDbContext db, WebhookOutbox outbox, CancellationToken ct)
     {
         var orgId = http.OrgId();
-        if (await FindAsync(http, webhookId, db, ct) is null) return WebhookNotFound(webhookId);
+        if (await PingAsync(db, outbox, orgId, webhookId, ct) is not { } delivery) return WebhookNotFound(webhookId);
+        return TypedResults.Accepted($"/api/orgs/{orgId}/webhooks/{webhookId}/deliveries", WebhookDeliveryResponse.From(delivery));
+    }
+
+    /// <summary>
+    /// Queues a ping to the organization's webhook, or returns null when it has no such webhook. The request-path
+    /// <paramref name="db"/> decides whether the caller may see the endpoint; the outbox writes the delivery.
+    /// </summary>
+    public static async Task<WebhookDelivery?> PingAsync(AppDbContext db, WebhookOutbox outbox, Guid orgId, Guid webhookId, CancellationToken ct)
+    {
+        if (!await db.WebhookEndpoints.AnyAsync(w => w.Id == webhookId && w.OrganizationId == orgId, ct)) return null;
         var (eventId, payload) = WebhookOutbox.Payload(orgId, WebhookEvents.Ping,
             new JsonObject { ["webhookId"] = webhookId, ["message"] = "Switchboard can reach this endpoint." });
-        var delivery = await outbox.WriteOneAsync(orgId, webhookId, eventId, WebhookEvents.Ping, payload, ct);
-        return TypedResults.Accepted($"/api/orgs/{orgId}/webhooks/{webhookId}/deliveries", WebhookDeliveryResponse.From(delivery));
+        return await outbox.WriteOneAsync(orgId, webhookId, eventId, WebhookEvents.Ping, payload, ct);
     }
 
     /// <summary>A new secret, effective for every attempt from now on (pending retries are signed with it too).</summary>
@@ -149,6 +160,7 @@ public static class WebhooksApi
 
     private static void Apply(WebhookEndpoint hook, WebhookRequest request)
     {
+        if (request.Url is not null) hook.Url = request.Url.Trim();
         if (request.Events is not null) hook.Events = [.. request.Events.Distinct(StringComparer.Ordinal)];
         if (request.IsActive is not null) hook.IsActive = request.IsActive.Value;
         if (request.Description is not null) hook.Description = request.Description.Trim() is { Length: > 0 } d ? d : null;

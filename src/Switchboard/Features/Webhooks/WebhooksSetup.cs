@@ -35,10 +35,11 @@ public static class WebhooksSetup
     private static async ValueTask<Stream> ConnectAsync(WebhookOptions options, SocketsHttpConnectionContext context, CancellationToken ct)
     {
         var host = context.DnsEndPoint.Host;
-        var addresses = await PrivateAddresses.ResolveAsync(host, ct);
-        if (!options.AllowPrivateAddresses && addresses.Any(PrivateAddresses.IsPrivate))
+        var (addresses, anyPrivate) = await PrivateAddresses.ResolveAndCheckAsync(host, ct);
+        if (!options.AllowPrivateAddresses && anyPrivate)
         {
-            throw new WebhookAddressException($"{host} resolves to a private or local address; webhooks are not sent into this server's network (Webhooks:AllowPrivateAddresses).");
+            // Recorded as the attempt's error (the innermost exception's message).
+            throw new HttpRequestException($"{host} resolves to a private or local address; webhooks are not sent into this server's network (Webhooks:AllowPrivateAddresses).");
         }
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try

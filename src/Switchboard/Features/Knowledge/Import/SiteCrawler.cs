@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Xml.Linq;
@@ -261,16 +260,16 @@ public sealed class SiteCrawler(IHttpClientFactory httpClients, IOptions<Knowled
             throw new ImportException("url", $"\"{url}\" is not an http or https address.");
         }
         if (options.Value.AllowPrivateAddresses) return;
-        IPAddress[] addresses;
+        bool anyPrivate;
         try
         {
-            addresses = await PrivateAddresses.ResolveAsync(url.IdnHost, ct);
+            (_, anyPrivate) = await PrivateAddresses.ResolveAndCheckAsync(url.IdnHost, ct);
         }
         catch (SocketException e)
         {
             throw new ImportException("url", $"Could not reach {url}: the host name {url.Host} does not resolve ({e.Message}).");
         }
-        if (addresses.Any(PrivateAddresses.IsPrivate))
+        if (anyPrivate)
         {
             throw new ImportException("url", $"{url.Host} is a private or local address; this server does not crawl its own network. Use `kb import` on the command line for internal sites.");
         }
