@@ -262,10 +262,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
             var moved = await db.Escalations.Where(e => e.Id == escalation.Id && e.EndedAt == null && e.AssignedAgentId == from)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.AssignedAgentId, to).SetProperty(e => e.AssignedAt, now), ct);
             if (moved == 0) return AssignStatus.NotWaiting;
-            await db.OrganizationMembers.Where(m => m.OrganizationId == escalation.OrganizationId && m.UserId == from && m.ActiveConversations > 0)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActiveConversations, m => m.ActiveConversations - 1), ct);
-            await db.Assignments.Where(a => a.EscalationId == escalation.Id && a.AgentId == from && a.ReleasedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.ReleasedAt, now).SetProperty(a => a.ReleaseReason, "reassigned"), ct);
+            await ReleaseAsync(db, escalation, "reassigned", ct, now); // escalation.AssignedAgentId is from
             db.Assignments.Add(new SessionAssignment
             {
                 OrganizationId = escalation.OrganizationId, SessionId = escalation.SessionId, EscalationId = escalation.Id,
