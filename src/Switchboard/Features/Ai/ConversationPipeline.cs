@@ -106,7 +106,7 @@ public sealed class ConversationPipeline(
     {
         var (query, retrieval, clock) = retrievalResult;
         var retrieved = retrieval.Articles.Select(a => new AiRetrieved(a.ArticleId, Round(a.Score))).ToList();
-        var confidence = Round(retrieval.Confidence);
+        var confidence = retrievalResult.Confidence;
 
         if (!retrieval.Answerable)
         {

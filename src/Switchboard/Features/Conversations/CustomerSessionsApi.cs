@@ -78,8 +78,7 @@ public static class CustomerSessionsApi
                 break;
             case SessionStatus.Escalated:
                 if (session.Status == SessionStatus.Resolved) await escalations.ReopenAsync(session.Id, ct);
-                var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
-                await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
+                await escalations.CustomerAskedAsync(session.OrganizationId, session.Id, ct);
                 break;
             default:
                 return Problems.Conflict("status", "Only an agent hands an escalated conversation back to the AI.");

@@ -9,58 +9,6 @@ using Switchboard.Features.Organizations;
 
 namespace Switchboard.Features.Escalation;
 
-/// <summary>How an escalation may be assigned: agent_assignment_logic of the rule that fired (docs/escalation.md).</summary>
-public sealed record AssignmentPlan(string Strategy, IReadOnlyList<Guid> AgentIds, IReadOnlyList<string> RequiredSkills, int? MaxConcurrent, string Fallback)
-{
-    public static readonly AssignmentPlan Default = new(AssignmentStrategies.RoundRobin, [], [], null, AssignmentFallbacks.Queue);
-
-    /// <summary>Reads stored (already validated) assignment logic; anything missing takes its default.</summary>
-    public static AssignmentPlan Parse(string? json)
-    {
-        if (string.IsNullOrWhiteSpace(json)) return Default;
-        try
-        {
-            using var doc = JsonDocument.Parse(json);
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return Default;
-            string Text(string key, string fallback) =>
-                root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()! : fallback;
-            List<T> Array<T>(string key, Func<JsonElement, T?> read) where T : class =>
-                root.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Array
-                    ? [.. v.EnumerateArray().Select(read).OfType<T>()]
-                    : [];
-            var ids = root.TryGetProperty("agent_ids", out var a) && a.ValueKind == JsonValueKind.Array
-                ? a.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String && Guid.TryParse(e.GetString(), out var g) ? g : Guid.Empty)
-                    .Where(g => g != Guid.Empty).ToList()
-                : [];
-            int? max = root.TryGetProperty("max_concurrent", out var m) && m.ValueKind == JsonValueKind.Number && m.TryGetInt32(out var n) ? n : null;
-            return new AssignmentPlan(Text("strategy", AssignmentStrategies.RoundRobin), ids,
-                Array("required_skills", e => e.ValueKind == JsonValueKind.String ? e.GetString() : null), max,
-                Text("fallback", AssignmentFallbacks.Queue));
-        }
-        catch (JsonException)
-        {
-            return Default;
-        }
-    }
-}
-
-public static class AssignmentStrategies
-{
-    public const string RoundRobin = "round_robin";
-    public const string LeastBusy = "least_busy";
-    public const string Skills = "skills";
-    public const string SpecificAgents = "specific_agents";
-    public static readonly string[] All = [RoundRobin, LeastBusy, Skills, SpecificAgents];
-}
-
-public static class AssignmentFallbacks
-{
-    public const string Queue = "queue";
-    public const string AnyAgent = "any_agent";
-    public static readonly string[] All = [Queue, AnyAgent];
-}
-
 public enum AssignStatus
 {
     Assigned,
@@ -100,7 +48,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
             }
             candidates = await CandidatesAsync(db, escalation.OrganizationId, ct);
         }
-        var plan = AssignmentPlan.Parse(escalation.AssignmentLogic);
+        var plan = LogicOf(escalation.AssignmentLogic);
         foreach (var candidate in Order(plan, candidates))
         {
             var result = await TryAssignAsync(escalation, candidate.UserId, AssignmentHow.Auto, null, requireOnline: true, plan.MaxConcurrent, ct);
@@ -220,20 +168,37 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         db.OrganizationMembers.AnyAsync(m => m.OrganizationId == organizationId && (m.Role == OrgRoles.Agent || m.Role == OrgRoles.Admin)
                                              && m.Availability == AgentAvailability.Online && m.ActiveConversations < m.MaxConcurrent, ct);
 
+    /// <summary>
+    /// The escalation's assignment logic, read by the rules' one parser. It was copied from a validated rule
+    /// (or written by the app); should it still not parse, the default logic applies.
+    /// </summary>
+    private static AssignmentLogic LogicOf(string? json)
+    {
+        try
+        {
+            return EscalationRuleDefinition.ParseAssignment(json);
+        }
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
+                                      or ArgumentException or NullReferenceException)
+        {
+            return AssignmentLogic.Default;
+        }
+    }
+
     /// <summary>The agents to try, best first. The database has the last word on each (capacity may have changed since).</summary>
-    private static IEnumerable<Candidate> Order(AssignmentPlan plan, List<Candidate> candidates)
+    private static IEnumerable<Candidate> Order(AssignmentLogic plan, List<Candidate> candidates)
     {
         var free = candidates.Where(c => c.Active < Math.Min(c.Max, plan.MaxConcurrent ?? int.MaxValue)).ToList();
         IEnumerable<Candidate> chosen = plan.Strategy switch
         {
-            AssignmentStrategies.LeastBusy => free.OrderBy(c => c.Active).ThenBy(c => (double)c.Active / Math.Max(1, c.Max)).ThenBy(LastAssigned),
-            AssignmentStrategies.Skills => free.Where(c => plan.RequiredSkills.All(s => c.Skills.Contains(s, StringComparer.OrdinalIgnoreCase)))
+            AssignmentStrategy.LeastBusy => free.OrderBy(c => c.Active).ThenBy(c => (double)c.Active / Math.Max(1, c.Max)).ThenBy(LastAssigned),
+            AssignmentStrategy.Skills => free.Where(c => (plan.RequiredSkills ?? []).All(s => c.Skills.Contains(s, StringComparer.OrdinalIgnoreCase)))
                 .OrderBy(c => c.Active).ThenBy(LastAssigned),
-            AssignmentStrategies.SpecificAgents => free.Where(c => plan.AgentIds.Contains(c.UserId)).OrderBy(LastAssigned).ThenBy(c => c.Active),
+            AssignmentStrategy.SpecificAgents => free.Where(c => (plan.AgentIds ?? []).Contains(c.UserId)).OrderBy(LastAssigned).ThenBy(c => c.Active),
             _ => free.OrderBy(LastAssigned).ThenBy(c => c.UserId),
         };
         var list = chosen.ToList();
-        if (plan.Fallback == AssignmentFallbacks.AnyAgent)
+        if (plan.Fallback == AssignmentFallback.AnyAgent)
         {
             // Anyone online with room, by the organization's own capacity, after the plan's own agents.
             list.AddRange(candidates.Where(c => !list.Contains(c)).OrderBy(c => c.Active).ThenBy(LastAssigned));
@@ -297,10 +262,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
             var moved = await db.Escalations.Where(e => e.Id == escalation.Id && e.EndedAt == null && e.AssignedAgentId == from)
                 .ExecuteUpdateAsync(s => s.SetProperty(e => e.AssignedAgentId, to).SetProperty(e => e.AssignedAt, now), ct);
             if (moved == 0) return AssignStatus.NotWaiting;
-            await db.OrganizationMembers.Where(m => m.OrganizationId == escalation.OrganizationId && m.UserId == from && m.ActiveConversations > 0)
-                .ExecuteUpdateAsync(s => s.SetProperty(m => m.ActiveConversations, m => m.ActiveConversations - 1), ct);
-            await db.Assignments.Where(a => a.EscalationId == escalation.Id && a.AgentId == from && a.ReleasedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(a => a.ReleasedAt, now).SetProperty(a => a.ReleaseReason, "reassigned"), ct);
+            await ReleaseAsync(db, escalation, "reassigned", ct, now); // escalation.AssignedAgentId is from
             db.Assignments.Add(new SessionAssignment
             {
                 OrganizationId = escalation.OrganizationId, SessionId = escalation.SessionId, EscalationId = escalation.Id,

@@ -39,7 +39,7 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
         var previousQuestions = earlier.Where(m => m.MessageType == MessageTypes.User).TakeLast(FrustrationHistory).Select(m => m.Content).ToList();
 
         // The embedding model only when a rule asks for it.
-        var human = rules.Any(r => r.TriggerConditions?.Contains("explicit_human_request", StringComparison.Ordinal) == true)
+        var human = rules.Any(Escalations.AsksForHumans)
             ? await humanRequests.ScoreAsync(message, ct)
             : new DetectorResult(0, null);
         var frustration = FrustrationDetector.Score(message, previousQuestions);

@@ -41,10 +41,15 @@ public static class EscalationRulesApi
 
     private static async Task<Ok<List<EscalationRuleResponse>>> List(HttpContext http, AppDbContext db, CancellationToken ct)
     {
-        var orgId = http.OrgId();
+        return TypedResults.Ok(await ListAsync(db, http.OrgId(), ct));
+    }
+
+    /// <summary>The organization's rules as the API lists them: priority 5 first, then oldest. The console page shows the same.</summary>
+    public static async Task<List<EscalationRuleResponse>> ListAsync(AppDbContext db, Guid orgId, CancellationToken ct)
+    {
         var rules = await db.EscalationRules.AsNoTracking().Where(r => r.OrganizationId == orgId)
             .OrderByDescending(r => r.PriorityLevel).ThenBy(r => r.CreatedAt).ThenBy(r => r.Id).ToListAsync(ct);
-        return TypedResults.Ok(rules.Select(EscalationRuleResponse.From).ToList());
+        return [.. rules.Select(EscalationRuleResponse.From)];
     }
 
     private static async Task<Results<Ok<EscalationRuleResponse>, ProblemHttpResult>> Get(HttpContext http, Guid ruleId, AppDbContext db, CancellationToken ct)
@@ -106,11 +111,14 @@ public static class EscalationRulesApi
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(HttpContext http, Guid ruleId, AppDbContext db, CancellationToken ct)
     {
-        var orgId = http.OrgId();
-        return await db.EscalationRules.Where(r => r.Id == ruleId && r.OrganizationId == orgId).ExecuteDeleteAsync(ct) > 0
+        return await DeleteAsync(db, http.OrgId(), ruleId, ct)
             ? TypedResults.NoContent()
             : RuleNotFound(ruleId);
     }
+
+    /// <summary>Deletes a rule of the organization; false when it has no such rule. The console page calls it too.</summary>
+    public static async Task<bool> DeleteAsync(AppDbContext db, Guid orgId, Guid ruleId, CancellationToken ct) =>
+        await db.EscalationRules.Where(r => r.Id == ruleId && r.OrganizationId == orgId).ExecuteDeleteAsync(ct) > 0;
 
     private static void Apply(EscalationRule rule, EscalationRuleRequest request)
     {

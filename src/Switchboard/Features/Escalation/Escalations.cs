@@ -95,6 +95,16 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
     }
 
     /// <summary>
+    /// The customer asked for a person (widget button, or their session set to escalated): escalates the session
+    /// by the rule such requests follow (<see cref="CustomerRequestRuleAsync"/>).
+    /// </summary>
+    public async Task<EscalateResult> CustomerAskedAsync(Guid organizationId, Guid sessionId, CancellationToken ct)
+    {
+        var rule = await CustomerRequestRuleAsync(organizationId, ct);
+        return await EscalateAsync(sessionId, EscalationRequest.CustomerAsked(rule), ct);
+    }
+
+    /// <summary>
     /// The rule a customer's own request for a person follows (its priority and assignment): the most urgent
     /// active rule with <c>explicit_human_request</c>, or none (priority 3, round robin, queue).
     /// </summary>
@@ -103,23 +113,12 @@ public sealed class Escalations(SystemDb systemDb, IEventBus events, Assignments
         await using var db = systemDb.CreateContext();
         var rules = await db.EscalationRules.AsNoTracking().Where(r => r.OrganizationId == organizationId && r.IsActive == true)
             .OrderByDescending(r => r.PriorityLevel).ThenBy(r => r.CreatedAt).ToListAsync(ct);
-        return rules.FirstOrDefault(r => AsksForHumans(r.TriggerConditions));
+        return rules.FirstOrDefault(AsksForHumans);
     }
 
-    private static bool AsksForHumans(string? conditions)
-    {
-        try
-        {
-            using var doc = JsonDocument.Parse(conditions ?? "{}");
-            return doc.RootElement.ValueKind == JsonValueKind.Object
-                   && doc.RootElement.TryGetProperty("explicit_human_request", out var v)
-                   && (v.ValueKind == JsonValueKind.True || v.ValueKind == JsonValueKind.Number);
-        }
-        catch (JsonException)
-        {
-            return false;
-        }
-    }
+    /// <summary>True when the rule has <c>explicit_human_request</c> (true or a threshold); a rule whose JSON does not parse never does.</summary>
+    internal static bool AsksForHumans(EscalationRule rule) =>
+        EscalationRuleDefinition.TryParse(rule, out var definition) && definition!.Conditions.HumanRequestThreshold is not null;
 
     /// <summary>The open escalation of a session, if any.</summary>
     public static async Task<SessionEscalation?> OpenAsync(AppDbContext db, Guid sessionId, CancellationToken ct) =>

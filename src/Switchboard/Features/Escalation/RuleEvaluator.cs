@@ -152,6 +152,4 @@ public static class KeywordMatcher
         }
         return false;
     }
-
-    public static bool Matches(string message, string keyword) => Contains(Tokens(message), Tokens(keyword));
 }

@@ -146,8 +146,7 @@ public static class WidgetApi
         {
             return Problems.Conflict("token", "This chat is resolved; start a new chat to talk to us again.");
         }
-        var rule = await escalations.CustomerRequestRuleAsync(session.OrganizationId, ct);
-        var result = await escalations.EscalateAsync(session.Id, EscalationRequest.CustomerAsked(rule), ct);
+        var result = await escalations.CustomerAskedAsync(session.OrganizationId, session.Id, ct);
         return TypedResults.Ok(new EscalationResponse(SessionStatus.Escalated, AlreadyEscalated: result.Status != EscalateStatus.Escalated));
     }
 
