@@ -178,8 +178,7 @@ public sealed class Assignments(SystemDb systemDb, IEventBus events, QueueSignal
         {
             return EscalationRuleDefinition.ParseAssignment(json);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
-                                      or ArgumentException or NullReferenceException)
+        catch (Exception e) when (EscalationRuleDefinition.IsParseError(e))
         {
             return AssignmentLogic.Default;
         }

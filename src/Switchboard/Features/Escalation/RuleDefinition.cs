@@ -96,12 +96,19 @@ public sealed record EscalationRuleDefinition(IReadOnlyList<string> Keywords, Tr
             definition = Parse(rule);
             return true;
         }
-        catch (Exception e) when (e is FormatException or JsonException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (IsParseError(e))
         {
             definition = null;
             return false;
         }
     }
+
+    /// <summary>
+    /// What parsing stored JSON throws when it is not a valid definition: bad JSON, wrong types, an unknown strategy or
+    /// fallback name, a missing value. Stored rules are validated on save; these guard rows written some other way.
+    /// </summary>
+    public static bool IsParseError(Exception e) =>
+        e is FormatException or JsonException or InvalidOperationException or ArgumentException or KeyNotFoundException or NullReferenceException;
 
     /// <summary>True when the rule names at least one trigger (a rule without one is invalid and never fires).</summary>
     public bool HasTrigger => Keywords.Count > 0 || !Conditions.IsEmpty;
