@@ -25,11 +25,15 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
     {
         await using var db = systemDb.CreateContext();
         var session = await db.Sessions.AsNoTracking().Where(s => s.Id == sessionId)
-            .Select(s => new { s.OrganizationId, s.CustomerContext }).SingleOrDefaultAsync(ct);
+            .Select(s => new
+            {
+                s.OrganizationId, s.CustomerContext,
+                TimeZone = db.Organizations.Where(o => o.Id == s.OrganizationId).Select(o => o.TimeZone).FirstOrDefault(),
+            })
+            .SingleOrDefaultAsync(ct);
         if (session is null) return null;
         var rules = await db.EscalationRules.AsNoTracking().Where(r => r.OrganizationId == session.OrganizationId && r.IsActive == true).ToListAsync(ct);
         if (rules.Count == 0) return null;
-        var timeZone = await db.Organizations.AsNoTracking().Where(o => o.Id == session.OrganizationId).Select(o => o.TimeZone).SingleAsync(ct);
 
         var earlier = await db.Messages.AsNoTracking()
             .Where(m => m.SessionId == sessionId && m.Seq < seq && (m.MessageType == MessageTypes.Ai || m.MessageType == MessageTypes.User))
@@ -44,7 +48,7 @@ public sealed class EscalationEngine(SystemDb systemDb, HumanRequestDetector hum
             : new DetectorResult(0, null);
         var frustration = FrustrationDetector.Score(message, previousQuestions);
         var signals = new EscalationSignals(message, confidence, previousConfidences, human.Score, frustration.Score, aiAnswers.Count,
-            ParseContext(session.CustomerContext), clock.GetUtcNow(), TimeZones.OrUtc(timeZone));
+            ParseContext(session.CustomerContext), clock.GetUtcNow(), TimeZones.OrUtc(session.TimeZone));
         var match = RuleEvaluator.Evaluate(rules, signals);
         if (match is not null)
         {
